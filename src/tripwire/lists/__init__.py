@@ -1,0 +1,1 @@
+"""List lifecycle: import a publication as a version, diff versions, update from publishers."""

@@ -1,0 +1,115 @@
+"""Tables of the list store. Migrations in ``migrations/versions`` create exactly these.
+
+Entities are stored content-addressed: ``entity_content`` holds each distinct
+entity body once (keyed by the sha256 of its canonical JSON) and
+``version_entity`` says which body each version had. An unchanged entity costs
+one small row per version, and a diff is a join on hashes.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+list_version = sa.Table(
+    "list_version",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(64), nullable=False, index=True),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("published", sa.Date, nullable=True),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("files", sa.JSON, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("records_read", sa.Integer, nullable=False),
+    sa.Column("records_rejected", sa.Integer, nullable=False),
+    sa.Column("parties", sa.Integer, nullable=False),
+    sa.Column("entities", sa.Integer, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),
+    sa.Column("warnings", sa.Integer, nullable=False),
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+entity_content = sa.Table(
+    "entity_content",
+    metadata,
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Column("entity_id", sa.String(255), nullable=False),
+    sa.Column("schema", sa.String(64), nullable=False),
+    sa.Column("caption", sa.Text, nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+)
+
+version_entity = sa.Table(
+    "version_entity",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("list_version.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("entity_id", sa.String(255), primary_key=True),
+    sa.Column("hash", sa.String(64), sa.ForeignKey("entity_content.hash"), nullable=False),
+    sa.Column("listed", sa.Boolean, nullable=False),
+    sa.Index("ix_version_entity_entity_id", "entity_id"),
+)
+
+# Entity-valued properties (Sanction.entity, Ownership.owner, ...) so that the
+# relations of an entity are found without scanning JSON.
+entity_ref = sa.Table(
+    "entity_ref",
+    metadata,
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("list_version.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("entity_id", sa.String(255), nullable=False),
+    sa.Column("prop", sa.String(64), nullable=False),
+    sa.Column("target_id", sa.String(255), nullable=False),
+    sa.Index("ix_entity_ref_target", "target_id", "version_id"),
+)
+
+parse_issue = sa.Table(
+    "parse_issue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("list_version.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("file", sa.Text, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("field", sa.Text, nullable=False),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+)
+
+# Which version of each source is serving, and what the publisher last told us.
+source_state = sa.Table(
+    "source_state",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("current_version_id", sa.Integer, sa.ForeignKey("list_version.id"), nullable=True),
+    sa.Column("http_cache", sa.JSON, nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Every import or update attempt and its outcome, including the refused ones.
+list_event = sa.Table(
+    "list_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(64), nullable=False, index=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+)
