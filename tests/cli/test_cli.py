@@ -17,6 +17,7 @@ from tripwire.store import Store
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("TRIPWIRE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("TRIPWIRE_DATABASE_URL", raising=False)
     monkeypatch.delenv("TRIPWIRE_LISTS_DIR", raising=False)
     return CliRunner()

@@ -163,7 +163,7 @@ def test_a_list_that_loses_too_many_entries_is_refused_unless_forced(
     assert refused.outcome == "refused" and "fewer" in refused.message
     assert sqlite_store.current_version("un_sc").id == good.version_id  # type: ignore[union-attr]
     forced = _update(sqlite_store, server, client, tmp_path, force=True)
-    assert forced.outcome == "imported" and forced.summary["parties"] == 600
+    assert forced.outcome == "imported" and forced.summary["parties"] == 300 + 273
 
 
 def test_ofac_update_downloads_all_four_files(

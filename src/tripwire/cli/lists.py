@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from tripwire.cli.common import (
@@ -40,7 +40,8 @@ _STYLE = {"imported": "green", "unchanged": "cyan", "refused": "yellow", "failed
 def _print_result(result: ImportResult, show_issues: int) -> None:
     style = _STYLE.get(result.outcome, "white")
     console.print(
-        f"[{style}]{result.outcome:>9}[/] {result.message} [dim]({result.seconds:.1f}s)[/]"
+        f"[{style}]{result.outcome:>9}[/] {result.message} [dim]({result.seconds:.1f}s)[/]",
+        soft_wrap=True,
     )
     if result.issues and show_issues:
         for issue in result.issues[:show_issues]:
@@ -86,7 +87,7 @@ def import_command(
             ) as progress:
                 task = progress.add_task(f"importing {path.name}", total=None)
 
-                def tick(count: int, task: int = task, name: str = path.name) -> None:
+                def tick(count: int, task: TaskID = task, name: str = path.name) -> None:
                     progress.update(task, description=f"importing {name}: {count} entities")
 
                 result = import_publication(
@@ -119,6 +120,7 @@ def _versions_table(versions: list[VersionRow], title: str) -> Table:
             justify="right"
             if column in ("listed", "entities", "warnings", "errors", "version")
             else "left",
+            no_wrap=column in ("source", "published"),
         )
     for v in versions:
         table.add_row(
@@ -152,7 +154,7 @@ def show_command(
                 f"{', '.join(sorted({v.source for v in store.versions()})) or 'none'}"
             )
             raise typer.Exit(EXIT_NOT_FOUND)
-        listed_issues = []
+        listed_issues: list[dict[str, object]] = []
         if issues:
             for v in versions:
                 if v.current:
@@ -222,7 +224,7 @@ def _print_diff(diff: ListDiff, source: str, old: int, new: int, limit: int) -> 
             continue
         table = Table(title=f"{label} ({len(changes)})")
         for column in ("id", "ref", "schema", "name"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=column == "id")
         for change in changes[:limit]:
             table.add_row(change.entity_id, change.source_ref or "", change.schema, change.caption)
         console.print(table)

@@ -101,6 +101,8 @@ def download(
             raise
         except (httpx.TransportError, _Truncated) as exc:
             last_error = str(exc) or type(exc).__name__
+            if isinstance(exc, httpx.RemoteProtocolError) and "message body" in last_error:
+                last_error = f"truncated download: {last_error}"
     raise DownloadError(f"{url}: failed after {retries + 1} attempts: {last_error}")
 
 

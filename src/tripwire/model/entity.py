@@ -5,12 +5,18 @@ and the JSON exchange format. What FtM has no property for, and what a
 sanctions analyst still needs, lives in ``annotations`` (plain JSON):
 
 * ``birth_dates``: list of ``{"date": "1958", "circa": true}`` or
-  ``{"from": "1960", "to": "1962"}``; the FtM ``birthDate`` property carries
-  the plain values (for a range, its first and last year) so that FtM
-  consumers still see them.
+  ``{"from": "1960", "to": "1962"}``, optionally with ``"note"`` (the list's
+  wording), ``"calendar"`` (e.g. ``"islamic"`` for a Hijri year kept as given)
+  and ``"alias"`` (the alias the date belongs to); the FtM ``birthDate``
+  property carries the plain values (for a range, its first and last year) so
+  that FtM consumers still see them.
 * ``unresolved_links``: list of ``{"relation": ..., "name": ...}`` for relations
   the list states by name only and that no entity of the file carries.
-* ``alias_quality``: ``{"name": "strong" | "weak" | "low"}`` where the list says it.
+* ``alias_quality``: ``{"name": "strong" | "weak" | "low" | "good"}`` where the list says it.
+* ``name_scripts``: ``{"name": "Arabic"}`` where the list states a name's script.
+* list-specific facts with no FtM property: ``ofsi_group_id`` (UK parties),
+  ``measures`` (UK sanctions: which measures are imposed), ``list`` (OFAC
+  sanctions: SDN or a non-SDN list).
 
 ``source_ref`` is the list's own public reference (OFAC ent_num, UN QDi.001,
 EU EU.3579.2, UK RUS0051); only primary (listed) entities carry one.

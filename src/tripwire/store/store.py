@@ -396,7 +396,7 @@ class Store:
 
     def _upsert_state(self, conn: Connection, source: str, values: dict[str, Any]) -> None:
         insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        stmt = insert(source_state).values(source=source, http_cache={}, **values)
+        stmt = insert(source_state).values({"source": source, "http_cache": {}, **values})
         conn.execute(stmt.on_conflict_do_update(index_elements=["source"], set_=values))
 
     def _insert_contents(
