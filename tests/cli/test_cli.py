@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import shared_file
+from tests.lists.httpserver import ListServer, start
 from tripwire.cli import app
 from tripwire.settings import Settings
 from tripwire.store import Store
@@ -93,3 +94,25 @@ def test_ftm_export_reads_back_to_the_same_entities(runner: CliRunner, tmp_path:
         assert store.entity_index(first["id"]) == store.entity_index(second["id"])
     missing = runner.invoke(app, ["lists", "export", "nothing"])
     assert missing.exit_code == 3
+
+
+def test_update_from_a_mirror_url_and_a_refused_update_exit_code(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start(ListServer())
+    try:
+        server.serve(
+            "/un_sc/consolidated.xml",
+            shared_file("lists/un/UN_consolidated-2026-02-27.xml").read_bytes(),
+        )
+        monkeypatch.setenv("TRIPWIRE_LISTS_URL", server.url)
+        (first,) = _json(runner, "lists", "update", "un_sc")  # type: ignore[misc]
+        assert first["outcome"] == "imported"
+        server.serve("/un_sc/consolidated.xml", b"<html>maintenance</html>")
+        broken = runner.invoke(app, ["lists", "update", "un_sc"])
+        assert broken.exit_code == 1 and "previous version kept" in broken.output
+        shown = _json(runner, "lists", "show", "un_sc")
+        assert [v["current"] for v in shown["versions"]] == [True]  # type: ignore[index]
+        assert shown["events"][0]["outcome"] == "failed"  # type: ignore[index]
+    finally:
+        server.server.shutdown()

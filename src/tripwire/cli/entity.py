@@ -46,6 +46,7 @@ def entity_report(store: Store, entity_id: str) -> list[dict[str, Any]]:
             if _is_entity_prop(a.schema, k) and v != entity_id
         }
         captions = {e.entity_id: e.caption for e in store.version_entities(version.id, others)}
+        captions[entity_id] = "(this)"
         reports.append(_report(version, entity, attached, captions))
     return reports
 
