@@ -15,7 +15,7 @@ import datetime as dt
 import gzip
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar, Literal, cast
@@ -113,6 +113,12 @@ class ParseContext:
             return False
         entity.add(prop, cleaned, cleaned=True)
         return True
+
+    def counted(self, entities: Iterable[ListEntity]) -> Iterator[ListEntity]:
+        """Yield ``entities``, counting each by schema in :attr:`counts` as it goes out."""
+        for entity in entities:
+            self.counts[entity.schema] += 1
+            yield entity
 
     def summary(self) -> dict[str, Any]:
         return {

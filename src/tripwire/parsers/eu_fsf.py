@@ -43,15 +43,21 @@ from followthemoney import EntityProxy, registry
 from stdnum.ru import inn as ru_inn
 from stdnum.ru import ogrn as ru_ogrn
 
-from tripwire.model.entity import ListEntity, derived_id, make_entity, slug_id
-from tripwire.model.sources import SOURCES
+from tripwire.model.entity import ListEntity, make_entity, slug_id
 from tripwire.parsers.base import FormatError, ListParser, ParseContext
-from tripwire.parsers.xml import iter_elements, root_attributes
+from tripwire.parsers.common import (
+    RecordBuilder,
+    clean_text,
+    has_non_latin,
+    new_document,
+    new_sanction,
+    source_for,
+)
+from tripwire.parsers.xml import iter_elements, root_attributes, skip_prolog
 
 NAMESPACE = "http://eu.europa.ec/fpi/fsd/export"
 AUTHORITY = "European Union"
 _NS = "{" + NAMESPACE + "}"
-_XML_PROLOG = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
 
 SCHEMATA = {"person": "Person", "enterprise": "Organization"}
 
@@ -105,13 +111,6 @@ _LEGAL_FORM = re.compile(
     r"|free zone company|holding company|foundation|public company|state corporation",
     re.I,
 )
-_NON_LATIN = re.compile(
-    r"[^\W\d_A-Za-z\u00aa\u00ba\u00c0-\u024f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff]"
-)
-
-
-def _clean(text: str | None) -> str:
-    return " ".join(text.split()) if text else ""
 
 
 def _local(tag: str) -> str:
@@ -126,7 +125,7 @@ def _date(value: str | None) -> str | None:
 
 def _remark(element: Any) -> str:
     """The element's own ``remark`` children, joined ("none" is the list's empty remark)."""
-    texts = [_clean(child.text) for child in element if _local(child.tag) == "remark"]
+    texts = [clean_text(child.text) for child in element if _local(child.tag) == "remark"]
     return "; ".join(t for t in texts if t and t.lower() not in ("none", "-"))
 
 
@@ -147,45 +146,18 @@ class _Alias:
 
     def rank(self) -> tuple[int, int, int]:
         """Sort key of the best candidate for ``name`` (lowest first)."""
-        latin = 0 if _NON_LATIN.search(self.whole) is None else 1
+        latin = 1 if has_non_latin(self.whole) else 0
         structured = 0 if (self.first or self.last) else 1
         language = 0 if self.language in ("", "EN") else 1
         return (latin, structured, language)
 
 
-class _Entry:
+class _Entry(RecordBuilder):
     """Shared state while one sanctionEntity is turned into entities."""
-
-    def __init__(self, ctx: ParseContext, path: Path, ref: str, entity: ListEntity) -> None:
-        self.ctx = ctx
-        self.path = path
-        self.ref = ref
-        self.entity = entity
-        self.extra: list[ListEntity] = []
-
-    def keep(self, proxy: EntityProxy) -> None:
-        """Keep an auxiliary entity; one stated twice (a passport in three languages) is merged."""
-        for other in self.extra:
-            if other.proxy.id == proxy.id:
-                other.proxy.merge(proxy)
-                return
-        self.extra.append(ListEntity(proxy=proxy))
-
-    @property
-    def proxy(self) -> EntityProxy:
-        return self.entity.proxy
 
     @property
     def is_person(self) -> bool:
         return self.proxy.schema.name == "Person"
-
-    def add(
-        self, prop: str, value: str | None, field_name: str, proxy: EntityProxy | None = None
-    ) -> bool:
-        target = proxy if proxy is not None else self.proxy
-        return self.ctx.add(
-            target, prop, value, file=self.path, record=self.ref, field_name=field_name
-        )
 
     def country(
         self, prop: str, element: Any, field_name: str, proxy: EntityProxy | None = None
@@ -198,15 +170,6 @@ class _Entry:
         if self.add(prop, code.lower(), f"{field_name}/countryIso2Code", target):
             return code.lower()
         return None
-
-    def note(self, text: str) -> None:
-        if text:
-            self.proxy.add("notes", text, cleaned=True)
-
-    def annotate(self, key: str, item: dict[str, Any]) -> None:
-        bucket = self.entity.annotations.setdefault(key, [])
-        if item not in bucket:
-            bucket.append(item)
 
 
 def _country_name(code: str | None) -> str:
@@ -222,8 +185,7 @@ class EUFSFParser(ListParser):
 
     @classmethod
     def sniff(cls, head: bytes, path: Path) -> bool:
-        prolog = _XML_PROLOG.match(head)
-        body = head[prolog.end() :] if prolog else head
+        body = skip_prolog(head)
         if re.match(rb"<(?:[\w.-]+:)?export[\s>/]", body) is None:
             return False
         return NAMESPACE.encode() in body[:2048]
@@ -238,8 +200,7 @@ class EUFSFParser(ListParser):
                 ctx.published = dt.date.fromisoformat(generated)
             except ValueError:
                 ctx.issue(path, "-", "generationDate", f"date {generated!r} not understood")
-        source = SOURCES.get(ctx.source) or SOURCES[self.SOURCE]
-        prefix = source.id_prefix
+        prefix = source_for(ctx.source, self.SOURCE).id_prefix
         seen: set[str] = set()
         for element in iter_elements(path, {"sanctionEntity"}):
             ctx.records_read += 1
@@ -254,9 +215,7 @@ class EUFSFParser(ListParser):
                 )
                 continue
             seen.add(logical_id)
-            for entity in self._entry(element, path, ctx, prefix):
-                ctx.counts[entity.schema] += 1
-                yield entity
+            yield from ctx.counted(self._entry(element, path, ctx, prefix))
 
     def _entry(self, element: Any, path: Path, ctx: ParseContext, prefix: str) -> list[ListEntity]:
         logical_id = (element.get("logicalId") or "").strip()
@@ -301,8 +260,8 @@ class EUFSFParser(ListParser):
     def _names(self, entry: _Entry, elements: list[Any]) -> bool:
         aliases: list[_Alias] = []
         for el in elements:
-            parts = [_clean(el.get(k)) for k in ("firstName", "middleName", "lastName")]
-            whole = _clean(el.get("wholeName")) or " ".join(p for p in parts if p)
+            parts = [clean_text(el.get(k)) for k in ("firstName", "middleName", "lastName")]
+            whole = clean_text(el.get("wholeName")) or " ".join(p for p in parts if p)
             if not whole:
                 continue
             remark = _remark(el)
@@ -324,16 +283,14 @@ class EUFSFParser(ListParser):
             if alias is primary or alias.whole != primary.whole:
                 entry.add(prop, alias.whole, "nameAlias/wholeName")
             if alias.quality is not None:
-                entry.entity.annotations.setdefault("alias_quality", {})[alias.whole] = (
-                    alias.quality
-                )
+                entry.alias_quality(alias.whole, alias.quality)
             self._alias_details(entry, alias)
         return bool(entry.proxy.get("name"))
 
     def _alias_details(self, entry: _Entry, alias: _Alias) -> None:
         el = alias.element
-        function = _clean(el.get("function"))
-        title = _clean(el.get("title"))
+        function = clean_text(el.get("function"))
+        title = clean_text(el.get("title"))
         if entry.is_person:
             if not alias.weak:
                 entry.add("firstName", alias.first, "nameAlias/firstName")
@@ -400,9 +357,7 @@ class EUFSFParser(ListParser):
 
     @staticmethod
     def _issue_calendar(entry: _Entry, value: str, calendar: str) -> None:
-        entry.ctx.issue(
-            entry.path,
-            entry.ref,
+        entry.issue(
             "birthdate/calendarType",
             f"birth date {value} in the {calendar.lower()} calendar has no Gregorian date; "
             "kept as an annotation",
@@ -410,10 +365,10 @@ class EUFSFParser(ListParser):
 
     def _birth_place(self, entry: _Entry, el: Any) -> None:
         code = entry.country("birthCountry", el, "birthdate") if entry.is_person else None
-        city = _clean(el.get("city"))
+        city = clean_text(el.get("city"))
         if city in ("-", "--"):
             city = ""
-        parts = [city, _clean(el.get("place")), _clean(el.get("region"))]
+        parts = [city, clean_text(el.get("place")), clean_text(el.get("region"))]
         if any(parts):
             country = _country_name(code) or ""
             place = ", ".join(p for p in (*parts, country) if p)
@@ -424,11 +379,11 @@ class EUFSFParser(ListParser):
 
     def _address(self, entry: _Entry, el: Any) -> None:
         code = entry.country("country", el, "address")
-        street = _clean(el.get("street"))
-        po_box = _clean(el.get("poBox"))
-        city = " ".join(p for p in (_clean(el.get("zipCode")), _clean(el.get("city"))) if p)
+        street = clean_text(el.get("street"))
+        po_box = clean_text(el.get("poBox"))
+        city = " ".join(p for p in (clean_text(el.get("zipCode")), clean_text(el.get("city"))) if p)
         parts = [street, f"P.O. Box {po_box}" if po_box else "", city]
-        parts += [_clean(el.get("place")), _clean(el.get("region"))]
+        parts += [clean_text(el.get("place")), clean_text(el.get("region"))]
         remark = _remark(el)
         if any(parts):
             text = ", ".join(p for p in (*parts, _country_name(code)) if p)
@@ -442,7 +397,7 @@ class EUFSFParser(ListParser):
     def _contact(self, entry: _Entry, el: Any) -> None:
         key = (el.get("key") or "").strip().upper()
         prop = {"WEB": "website", "PHONE": "phone", "FAX": "phone", "EMAIL": "email"}.get(key)
-        value = _clean(el.get("value"))
+        value = clean_text(el.get("value"))
         if prop is None or not value:
             return
         for part in re.split(r"[;,]\s*", value) if prop != "website" else [value]:
@@ -452,18 +407,16 @@ class EUFSFParser(ListParser):
 
     def _identification(self, entry: _Entry, el: Any, children: dict[str, list[Any]]) -> None:
         code = (el.get("identificationTypeCode") or "").strip().lower()
-        number = _clean(el.get("number"))
-        latin = _clean(el.get("latinNumber"))
+        number = clean_text(el.get("number"))
+        latin = clean_text(el.get("latinNumber"))
         if not number:
             number, latin = latin, ""
         if not number:
-            entry.ctx.issue(
-                entry.path, entry.ref, "identification/number", "identification without a number"
-            )
+            entry.issue("identification/number", "identification without a number")
             return
         if code == "swiftbic":
             number = number.replace(" ", "")
-        description = _clean(el.get("identificationTypeDescription"))
+        description = clean_text(el.get("identificationTypeDescription"))
         remark = _remark(el)
         country = (el.get("countryIso2Code") or "").strip().lower()
         country = "" if country == "00" else country
@@ -509,21 +462,21 @@ class EUFSFParser(ListParser):
         remark: str,
     ) -> None:
         schema = "Passport" if code == "passport" else "Identification"
-        party = entry.proxy.id or ""
-        doc = make_entity(schema, derived_id(party, schema.lower(), code, number, country))
-        doc.add("holder", party, cleaned=True)
-        doc.add("number", number, cleaned=True)
+        doc = new_document(schema, entry.proxy.id or "", code, number, country, number=number)
         if country:
             entry.add("country", country, "identification/countryIso2Code", doc)
         doc.add("type", description or ID_TYPES.get(code, code), cleaned=True)
         entry.add("startDate", _date(el.get("issueDate")), "identification/issueDate", doc)
         entry.add("endDate", _date(el.get("validTo")), "identification/validTo", doc)
         authority = ", ".join(
-            p for p in (_clean(el.get("issuedBy")), _clean(el.get("region"))) if p
+            p for p in (clean_text(el.get("issuedBy")), clean_text(el.get("region"))) if p
         )
         entry.add("authority", authority, "identification/issuedBy", doc)
         entry.add(
-            "namesMentioned", _clean(el.get("nameOnDocument")), "identification/nameOnDocument", doc
+            "namesMentioned",
+            clean_text(el.get("nameOnDocument")),
+            "identification/nameOnDocument",
+            doc,
         )
         flags = [f for f in _ID_FLAGS if (el.get(f) or "").strip().lower() == "true"]
         if flags:
@@ -554,12 +507,10 @@ class EUFSFParser(ListParser):
         listing = listing or (published[0] if published else None)
         by_programme: dict[str, list[Any]] = {}
         for regulation in regulations:
-            programme = _clean(regulation.get("programme"))
+            programme = clean_text(regulation.get("programme"))
             by_programme.setdefault(programme, []).append(regulation)
         if not by_programme:
-            entry.ctx.issue(
-                entry.path,
-                entry.ref,
+            entry.issue(
                 "regulation",
                 "entry cites no legal act; sanction kept without programme",
             )
@@ -567,10 +518,7 @@ class EUFSFParser(ListParser):
         party = entry.proxy.id or ""
         out: list[ListEntity] = []
         for programme, acts in by_programme.items():
-            sanction = make_entity("Sanction", derived_id(party, "sanction", entry.ref, programme))
-            sanction.add("entity", party, cleaned=True)
-            sanction.add("authority", AUTHORITY, cleaned=True)
-            sanction.add("country", "eu", cleaned=True)
+            sanction = new_sanction(party, AUTHORITY, "eu", entry.ref, programme)
             sanction.add("authorityId", entry.ref, cleaned=True)
             if programme:
                 sanction.add("program", programme, cleaned=True)
@@ -578,9 +526,14 @@ class EUFSFParser(ListParser):
             entry.add("listingDate", listing, "designationDate", sanction)
             entry.add("reason", remark, "remark", sanction)
             entry.add(
-                "summary", _clean(element.get("designationDetails")), "designationDetails", sanction
+                "summary",
+                clean_text(element.get("designationDetails")),
+                "designationDetails",
+                sanction,
             )
-            entry.add("unscId", _clean(element.get("unitedNationId")), "unitedNationId", sanction)
+            entry.add(
+                "unscId", clean_text(element.get("unitedNationId")), "unitedNationId", sanction
+            )
             if published:
                 entry.add("modifiedAt", published[-1], "regulation/publicationDate", sanction)
             for act in acts:
@@ -593,11 +546,14 @@ class EUFSFParser(ListParser):
                 for url_el in act:
                     if _local(url_el.tag) == "publicationUrl":
                         entry.add(
-                            "sourceUrl", _clean(url_el.text), "regulation/publicationUrl", sanction
+                            "sourceUrl",
+                            clean_text(url_el.text),
+                            "regulation/publicationUrl",
+                            sanction,
                         )
-                title = _clean(act.get("numberTitle"))
+                title = clean_text(act.get("numberTitle"))
                 if title:
-                    kind = _clean(act.get("regulationType"))
+                    kind = clean_text(act.get("regulationType"))
                     sanction.add("description", f"{kind} {title}".strip(), cleaned=True)
             out.append(ListEntity(proxy=sanction))
         return out

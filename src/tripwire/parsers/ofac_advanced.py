@@ -36,18 +36,25 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from followthemoney import EntityProxy, registry
-from rigour.ids import get_identifier_format
 
 from tripwire.model.entity import ListEntity, derived_id, make_entity, slug_id
-from tripwire.model.sources import get_source
 from tripwire.parsers.base import FormatError, ListParser, ParseContext
-from tripwire.parsers.ofac_csv import COMPANY_FORMS, PROGRAMS
+from tripwire.parsers.common import (
+    COUNTRY_CODES,
+    NamedLink,
+    NamedLinks,
+    country_code,
+    element_text,
+    is_real_date,
+    new_document,
+    new_sanction,
+    source_for,
+    valid_identifier,
+)
+from tripwire.parsers.ofac_csv import AUTHORITY, COMPANY_FORMS, PROGRAMS, SDN_DETAILS_URL
 from tripwire.parsers.xml import iter_elements, root_attributes
 
 Element = Any
-
-DETAILS_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
-DEFAULT_AUTHORITY = "Office of Foreign Assets Control (OFAC), US Department of the Treasury"
 
 _ROOT = re.compile(rb"<Sanctions[\s>]")
 _NAMESPACES = (b"ADVANCED_XML", b"www.un.org/sanctions/1.0")
@@ -271,7 +278,6 @@ COUNTRY_NAMES = {
     "none identified": None,
 }
 
-_COUNTRY_CODES = frozenset(registry.country.codes)
 COUNTRY_PROPS = frozenset(
     {"country", "nationality", "citizenship", "jurisdiction", "flag", "pastFlags"}
 )
@@ -337,20 +343,6 @@ class _Document:
     validity: str | None
 
 
-@dataclass(slots=True)
-class _Link:
-    kind: str
-    name: str
-    field_name: str
-
-
-@dataclass(slots=True)
-class _Pending:
-    entity: ListEntity
-    links: list[_Link]
-    others: list[ListEntity]
-
-
 @dataclass
 class _Party:
     """One DistinctParty being converted: values are collected first, the schema decided last."""
@@ -363,7 +355,7 @@ class _Party:
     facts: list[tuple[str, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     annotations: dict[str, Any] = field(default_factory=dict)
-    links: list[_Link] = field(default_factory=list)
+    links: list[NamedLink] = field(default_factory=list)
     others: list[ListEntity] = field(default_factory=list)
 
     def put(self, prop: str, value: str | None, field_name: str) -> None:
@@ -381,22 +373,15 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _text(element: Element | None) -> str | None:
-    if element is None or element.text is None:
-        return None
-    value = " ".join(element.text.split())
-    return value or None
-
-
 def _ymd(element: Element | None) -> str | None:
     """ISO date from an element with Year, Month and Day children (Month/Day optional)."""
     if element is None:
         return None
-    year = _text(element.find(_w("Year")))
+    year = element_text(element.find(_w("Year")))
     if year is None or not year.isdigit():
         return None
-    month = _text(element.find(_w("Month")))
-    day = _text(element.find(_w("Day")))
+    month = element_text(element.find(_w("Month")))
+    day = element_text(element.find(_w("Day")))
     if month is None or not month.isdigit():
         return year.zfill(4)
     if day is None or not day.isdigit():
@@ -435,11 +420,8 @@ def _period(element: Element) -> _Period | None:
 
 def _source(name: str) -> tuple[str, str]:
     """(id prefix, authority) of the source being imported, OFAC's when it is not a known one."""
-    try:
-        source = get_source(name)
-    except KeyError:
-        source = get_source(OFACAdvancedParser.SOURCE)
-    return source.id_prefix, source.authority or DEFAULT_AUTHORITY
+    source = source_for(name, OFACAdvancedParser.SOURCE)
+    return source.id_prefix, source.authority or AUTHORITY
 
 
 def list_form(parts: list[tuple[str, str]]) -> str:
@@ -460,11 +442,6 @@ def list_form(parts: list[tuple[str, str]]) -> str:
     return last or given
 
 
-def name_key(name: str) -> str:
-    """A name reduced for matching a name-only link against the file's parties."""
-    return " ".join(re.sub(r"[\W_]+", " ", name.casefold()).split())
-
-
 class _Refs:
     """The ReferenceValueSets: ``text(kind, id)`` and ``attr(kind, id, name)``."""
 
@@ -479,7 +456,7 @@ class _Refs:
             for value in group:
                 if isinstance(value.tag, str) and value.get("ID") is not None:
                     self.values[_local(value.tag)][value.get("ID")] = (
-                        _text(value) or "",
+                        element_text(value) or "",
                         dict(value.attrib),
                     )
 
@@ -501,13 +478,9 @@ class _Refs:
 
     def _country(self, ref: str) -> str | None:
         iso2 = self.attr("Country", ref, "ISO2")
-        if iso2 and iso2.lower() in _COUNTRY_CODES:
+        if iso2 and iso2.lower() in COUNTRY_CODES:
             return iso2.lower()
-        name = self.text("Country", ref) or ""
-        if name.lower() in COUNTRY_NAMES:
-            return COUNTRY_NAMES[name.lower()]
-        code = registry.country.clean(name)
-        return str(code) if code else None
+        return country_code(self.text("Country", ref) or "", COUNTRY_NAMES)
 
 
 class OFACAdvancedParser(ListParser):
@@ -542,9 +515,7 @@ class _Run:
         self.profiles: dict[str, tuple[str, str]] = {}
         self.fixed_refs: dict[str, str] = {}
         self.sanction_facts: dict[str, list[tuple[str, str]]] = {}
-        self.names: dict[str, set[str]] = defaultdict(set)
-        self.schemas: dict[str, str] = {}
-        self.pending: list[_Pending] = []
+        self.links = NamedLinks(ctx, path, "party", "parties")
         self.reported: set[str] = set()
         self.parties_seen = 0
 
@@ -552,11 +523,11 @@ class _Run:
         for element in iter_elements(self.path, SECTIONS):
             tag = _local(element.tag)
             if tag == "DistinctParty":
-                yield from self._emit(self._party(element))
+                yield from self.ctx.counted(self._party(element))
             elif tag == "SanctionsEntry":
-                yield from self._emit(self._sanctions_entry(element))
+                yield from self.ctx.counted(self._sanctions_entry(element))
             elif tag == "ProfileRelationship":
-                yield from self._emit(self._relationship(element))
+                yield from self.ctx.counted(self._relationship(element))
             elif tag == "Location":
                 self._location(element)
             elif tag == "IDRegDocument":
@@ -568,7 +539,7 @@ class _Run:
         if not self.refs.values:
             raise FormatError(self.path, "no ReferenceValueSets: not an OFAC advanced XML file")
         self._report_leftovers()
-        yield from self._resolve_pending()
+        yield from self.links.resolve(self._link)
 
     def _report_leftovers(self) -> None:
         """Documents and sanction details whose party never came: reported, not lost silently."""
@@ -588,11 +559,6 @@ class _Run:
                 f"no sanctions entry for this party; {len(facts)} sanction detail(s) skipped",
             )
 
-    def _emit(self, entities: list[ListEntity]) -> Iterator[ListEntity]:
-        for entity in entities:
-            self.ctx.counts[entity.schema] += 1
-            yield entity
-
     def _warn_once(self, key: str, record: str, field_name: str, message: str) -> None:
         if key not in self.reported:
             self.reported.add(key)
@@ -605,7 +571,7 @@ class _Run:
         node = element.find(_w("DataAsOf")) if tag == "PublicationInfo" else element
         value = _ymd(node)
         if value is None and node is not None:
-            value = (_text(node) or "")[:10]
+            value = (element_text(node) or "")[:10]
         try:
             self.ctx.published = dt.date.fromisoformat(value or "")
         except ValueError:
@@ -625,7 +591,7 @@ class _Run:
         for part in element.iterfind(_w("LocationPart")):
             kind = refs.text("LocPartType", part.get("LocPartTypeID")) or "Unknown"
             for value in part.iterfind(_w("LocationPartValue")):
-                text = _text(value.find(_w("Value")))
+                text = element_text(value.find(_w("Value")))
                 if text:
                     target = other if value.get("Primary") == "false" else primary
                     target.setdefault(kind, text)
@@ -655,10 +621,10 @@ class _Run:
             _Document(
                 doc_id=element.get("ID") or "",
                 doc_type=refs.text("IDRegDocType", element.get("IDRegDocTypeID")) or "Unknown",
-                number=_text(element.find(_w("IDRegistrationNo"))),
+                number=element_text(element.find(_w("IDRegistrationNo"))),
                 country=refs.country(element.get("IssuedBy-CountryID")),
-                authority=_text(element.find(_w("IssuingAuthority"))),
-                comment=_text(element.find(_w("Comment"))),
+                authority=element_text(element.find(_w("IssuingAuthority"))),
+                comment=element_text(element.find(_w("Comment"))),
                 issued=issued,
                 expires=expires,
                 validity=refs.text("Validity", element.get("ValidityID")),
@@ -690,7 +656,7 @@ class _Run:
             )
             return []
         party = _Party(self.ctx, self.path, fixed_ref, slug_id(self.prefix, fixed_ref), kind)
-        party.put("notes", _text(element.find(_w("Comment"))), "Comment")
+        party.put("notes", element_text(element.find(_w("Comment"))), "Comment")
         for identity in profile.iterfind(_w("Identity")):
             self._identity(party, identity)
             for document in self.documents.pop(identity.get("ID") or "", []):
@@ -702,9 +668,9 @@ class _Run:
             return []
         self.profiles[profile.get("ID") or fixed_ref] = (entity.id, entity.schema)
         self.fixed_refs[profile.get("ID") or fixed_ref] = fixed_ref
-        self._index(entity)
+        self.links.index(entity)
         if party.links:
-            self.pending.append(_Pending(entity, party.links, party.others))
+            self.links.defer(entity, party.links, party.others)
             return []
         return [entity, *party.others]
 
@@ -767,7 +733,7 @@ class _Run:
         parts: list[tuple[str, str]] = []
         script = LATIN_SCRIPT
         for value in name.iterfind(_w("DocumentedNamePart/NamePartValue")):
-            text = _text(value)
+            text = element_text(value)
             if text is None:
                 continue
             parts.append((groups.get(value.get("NamePartGroupID") or "", ""), text))
@@ -792,12 +758,16 @@ class _Run:
             prop = "idNumber"
         number = doc.number
         digits = re.sub(r"\D", "", number)
-        if doc.country == "ru" and prop == "taxNumber" and _valid("inn", digits, (10, 12)):
+        if (
+            doc.country == "ru"
+            and prop == "taxNumber"
+            and valid_identifier("inn", digits, (10, 12))
+        ):
             prop, number = "innCode", digits
         elif doc.country == "ru" and prop == "registrationNumber":
             if doc.doc_type == "Government Gazette Number":
                 prop = "okpoCode"
-            elif _valid("ogrn", digits, (13, 15)):
+            elif valid_identifier("ogrn", digits, (13, 15)):
                 prop, number = "ogrnCode", digits
         elif prop == "imoNumber":
             if len(digits) == 7 and re.fullmatch(r"(?:IMO)?\s*\d{7}", number, re.I):
@@ -813,11 +783,7 @@ class _Run:
 
     def _identification(self, party: _Party, doc: _Document) -> ListEntity:
         schema = "Passport" if doc.doc_type in PASSPORT_TYPES else "Identification"
-        proxy = make_entity(
-            schema, derived_id(party.entity_id, schema.lower(), doc.doc_id, doc.number)
-        )
-        proxy.add("holder", party.entity_id, cleaned=True)
-        proxy.add("number", doc.number, cleaned=True)
+        proxy = new_document(schema, party.entity_id, doc.doc_id, doc.number, number=doc.number)
         proxy.add("type", doc.doc_type)
         if doc.country is not None:
             proxy.add("country", doc.country, cleaned=True)
@@ -845,7 +811,7 @@ class _Run:
         type_id = feature.get("FeatureTypeID")
         label = (self.refs.text("FeatureType", type_id) or f"FeatureType {type_id}").strip()
         for version in feature.iterfind(_w("FeatureVersion")):
-            comment = _text(version.find(_w("Comment")))
+            comment = element_text(version.find(_w("Comment")))
             if comment:
                 party.notes.append(f"{label.rstrip(':- ')}: {comment}")
             location = version.find(_w("VersionLocation"))
@@ -858,7 +824,7 @@ class _Run:
                     self._feature_date(party, profile_id, label, found)
             for detail in version.iterfind(_w("VersionDetail")):
                 ref = detail.get("DetailReferenceID")
-                value = self.refs.text("DetailReference", ref) if ref else _text(detail)
+                value = self.refs.text("DetailReference", ref) if ref else element_text(detail)
                 if value:
                     self._feature_value(party, profile_id, label, value)
 
@@ -897,7 +863,7 @@ class _Run:
         if label.startswith(WALLET_PREFIX):
             party.others.append(self._wallet(party, label[len(WALLET_PREFIX) :].strip(), value))
         elif label in LINK_FEATURES:
-            party.links.append(_Link(LINK_FEATURES[label], value, label))
+            party.links.append(NamedLink(LINK_FEATURES[label], value, label))
         elif label in FEATURE_PROPS:
             party.put(FEATURE_PROPS[label], value, label)
         elif SANCTION_FEATURE.search(label):
@@ -969,21 +935,13 @@ class _Run:
                 prop = fallback
             else:
                 prop, value = "notes", f"{field_name}: {value}"
-        if (prop in COUNTRY_PROPS and value in _COUNTRY_CODES) or (
-            prop in DATE_PROPS and _real_date(value)
+        if (prop in COUNTRY_PROPS and value in COUNTRY_CODES) or (
+            prop in DATE_PROPS and is_real_date(value)
         ):
             # Already clean: a code from the reference values, a date built by _ymd.
             proxy.add(prop, value, cleaned=True)
             return
         self.ctx.add(proxy, prop, value, file=self.path, record=party.record, field_name=field_name)
-
-    def _index(self, entity: ListEntity) -> None:
-        self.schemas[entity.id] = entity.schema
-        for prop in ("name", "alias", "previousName"):
-            for value in entity.proxy.get(prop):
-                key = name_key(value)
-                if key:
-                    self.names[key].add(entity.id)
 
     # -- relations and sanctions ------------------------------------------
 
@@ -1017,7 +975,7 @@ class _Run:
         proxy.add(to_role, to_id, cleaned=True)
         proxy.add(role_prop, label)
         quality = self.refs.text("RelationQuality", element.get("RelationQualityID"))
-        comment = _text(element.find(_w("Comment")))
+        comment = element_text(element.find(_w("Comment")))
         summary = [
             s
             for s in (
@@ -1060,7 +1018,7 @@ class _Run:
         provisions: list[str] = []
         for measure in element.iterfind(_w("SanctionsMeasure")):
             kind = self.refs.text("SanctionsType", measure.get("SanctionsTypeID")) or "Unknown"
-            comment = _text(measure.find(_w("Comment")))
+            comment = element_text(measure.find(_w("Comment")))
             if kind == "Program" and comment:
                 programs.append(comment)
             else:
@@ -1069,12 +1027,9 @@ class _Run:
         sanctions = []
         for program in programs or [None]:
             # The CSV parser's id for the same programme of the same party.
-            proxy = make_entity("Sanction", derived_id(party_id, "sanction", program or ""))
-            proxy.add("entity", party_id, cleaned=True)
-            proxy.add("authority", self.authority, cleaned=True)
-            proxy.add("country", "us", cleaned=True)
+            proxy = new_sanction(party_id, self.authority, "us", program or "")
             proxy.add("authorityId", fixed_ref, cleaned=True)
-            proxy.add("sourceUrl", DETAILS_URL.format(fixed_ref), cleaned=True)
+            proxy.add("sourceUrl", SDN_DETAILS_URL.format(fixed_ref), cleaned=True)
             proxy.add("program", PROGRAMS.get(program, program) if program else list_name)
             if program:
                 proxy.add("programId", program)
@@ -1085,7 +1040,7 @@ class _Run:
                 ("reason", reasons),
             ):
                 for value in values:
-                    if prop == "listingDate" and _real_date(value):
+                    if prop == "listingDate" and is_real_date(value):
                         proxy.add(prop, value, cleaned=True)
                         continue
                     self.ctx.add(proxy, prop, value, file=self.path, record=record, field_name=prop)
@@ -1099,28 +1054,8 @@ class _Run:
 
     # -- owners and operators named by name -------------------------------
 
-    def _resolve_pending(self) -> Iterator[ListEntity]:
-        for pending in self.pending:
-            relations = [
-                r for r in (self._link(pending.entity, link) for link in pending.links) if r
-            ]
-            yield from self._emit([pending.entity, *pending.others, *relations])
-        self.pending = []
-
-    def _link(self, party: ListEntity, link: _Link) -> ListEntity | None:
-        targets = self.names.get(name_key(link.name), set()) - {party.id}
-        record = party.source_ref or party.id
-        if len(targets) != 1:
-            why = "names several parties" if targets else "is not a party of this file"
-            party.annotations.setdefault("unresolved_links", []).append(
-                {"relation": link.kind, "name": link.name}
-            )
-            self.ctx.issue(
-                self.path, record, link.field_name, f"{link.name!r} {why}; kept in unresolved_links"
-            )
-            return None
-        target = next(iter(targets))
-        target_schema = self.schemas[target]
+    def _link(self, party: ListEntity, link: NamedLink, target: str) -> ListEntity | None:
+        target_schema = self.links.schemas[target]
         if link.kind == "operator" and party.proxy.schema.get("operator") is not None:
             # As the CSV parser does: the operator is a property of the aircraft.
             party.proxy.add("operator", target, cleaned=True)
@@ -1162,23 +1097,3 @@ def _address(parts: dict[str, str], country: str | None) -> str | None:
     if country is not None:
         lines.append(registry.country.caption(country) or country)
     return ", ".join(lines)
-
-
-def _real_date(value: str) -> bool:
-    """Whether ``value`` is an ISO date (YYYY, YYYY-MM or YYYY-MM-DD) that exists."""
-    if not re.fullmatch(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", value):
-        return False
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    try:
-        dt.date(parts[0], parts[1], parts[2])
-    except ValueError:
-        return False
-    return True
-
-
-def _valid(format_name: str, value: str, lengths: tuple[int, ...]) -> bool:
-    """Whether ``value`` has one of ``lengths`` and passes the checksum of its format."""
-    if len(value) not in lengths:
-        return False
-    checker = get_identifier_format(format_name)
-    return checker is not None and bool(checker.is_valid(value))

@@ -60,9 +60,11 @@ from tripwire.parsers.base import (
     FormatError,
     ListParser,
     ParseContext,
+    clean_country,
     open_maybe_gzip,
     read_head,
 )
+from tripwire.parsers.common import annotate, document_id, new_document, new_sanction, source_for
 from tripwire.parsers.ofac_remarks import (
     Fact,
     normalize_name,
@@ -419,14 +421,11 @@ class OFACCSVParser(ListParser):
         index = self._index(records)
         builder = _Builder(path, prefix, ctx, index, self.stats, alt_path, add_path)
         for record in records.values():
-            for entity in builder.build(record):
-                ctx.counts[entity.schema] += 1
-                yield entity
+            yield from ctx.counted(builder.build(record))
 
     @classmethod
     def _prefix(cls, ctx: ParseContext) -> str:
-        source = SOURCES.get(ctx.source) or SOURCES[cls.SOURCE]
-        return source.id_prefix
+        return source_for(ctx.source, cls.SOURCE).id_prefix
 
     def _read_main(self, path: Path, ctx: ParseContext) -> dict[str, _Record]:
         records: dict[str, _Record] = {}
@@ -504,25 +503,43 @@ class OFACCSVParser(ListParser):
             record.remarks += text
             self.stats["comments_appended"] += 1
 
-    def _read_aliases(self, path: Path, records: dict[str, _Record], ctx: ParseContext) -> None:
+    def _joined_rows(
+        self,
+        path: Path,
+        records: dict[str, _Record],
+        ctx: ParseContext,
+        role: str,
+        columns: tuple[str, ...],
+        what: str,
+    ) -> Iterator[tuple[str, _Record, list[str | None]]]:
+        """(``ent_num/row_num``, main record, cells) of an ALT or ADD companion row.
+
+        Rows of the wrong width, and rows whose ent_num the main file lacks, are
+        reported and counted in :attr:`stats` under ``role``, not returned.
+        """
         for line, cells in _read_rows(path, ctx):
             ent_num = cells[0].strip()
-            self.stats["alt_rows"] += 1
-            if len(cells) != len(ALT_COLUMNS):
+            self.stats[f"{role}_rows"] += 1
+            if len(cells) != len(columns):
                 ctx.issue(
                     path,
                     ent_num or f"line {line}",
                     "row",
-                    f"expected 5 columns, found {len(cells)}",
+                    f"expected {len(columns)} columns, found {len(cells)}",
                 )
                 continue
             values = [_cell(c) for c in cells]
             record_id = f"{ent_num}/{values[1]}"
             record = records.get(ent_num)
             if record is None:
-                self.stats["alt_rows_unknown_ent_num"] += 1
-                ctx.issue(path, record_id, "ent_num", "alias for an ent_num the main file lacks")
+                self.stats[f"{role}_rows_unknown_ent_num"] += 1
+                ctx.issue(path, record_id, "ent_num", f"{what} for an ent_num the main file lacks")
                 continue
+            yield record_id, record, values
+
+    def _read_aliases(self, path: Path, records: dict[str, _Record], ctx: ParseContext) -> None:
+        rows = self._joined_rows(path, records, ctx, "alt", ALT_COLUMNS, "alias")
+        for record_id, record, values in rows:
             if values[3] is None:
                 ctx.issue(path, record_id, "alt_name", "empty alias")
                 continue
@@ -531,24 +548,8 @@ class OFACCSVParser(ListParser):
             self.stats["alt_rows_attached"] += 1
 
     def _read_addresses(self, path: Path, records: dict[str, _Record], ctx: ParseContext) -> None:
-        for line, cells in _read_rows(path, ctx):
-            ent_num = cells[0].strip()
-            self.stats["add_rows"] += 1
-            if len(cells) != len(ADD_COLUMNS):
-                ctx.issue(
-                    path,
-                    ent_num or f"line {line}",
-                    "row",
-                    f"expected 6 columns, found {len(cells)}",
-                )
-                continue
-            values = [_cell(c) for c in cells]
-            record_id = f"{ent_num}/{values[1]}"
-            record = records.get(ent_num)
-            if record is None:
-                self.stats["add_rows_unknown_ent_num"] += 1
-                ctx.issue(path, record_id, "ent_num", "address for an ent_num the main file lacks")
-                continue
+        rows = self._joined_rows(path, records, ctx, "add", ADD_COLUMNS, "address")
+        for record_id, record, values in rows:
             record.addresses.append((record_id, values[2:]))
             self.stats["add_rows_attached"] += 1
 
@@ -634,7 +635,7 @@ class _Builder:
         if fuzzy and value and schema_prop is not None and schema_prop.type == registry.country:
             # Country names repeat thousands of times: clean each spelling once.
             if value not in self._countries:
-                self._countries[value] = registry.country.clean(value, fuzzy=True)
+                self._countries[value] = clean_country(value)
             code = self._countries[value]
             if code is not None:
                 entity.add(prop, code, cleaned=True)
@@ -771,11 +772,8 @@ class _Builder:
             codes = [""]
         sanctions: dict[str, EntityProxy] = {}
         for code in codes:
-            sanction = make_entity("Sanction", derived_id(party.id or "", "sanction", code))
+            sanction = new_sanction(party.id or "", self.authority, "us", code)
             # Trusted values built here, already in FtM's clean form.
-            sanction.add("entity", party.id, cleaned=True)
-            sanction.add("authority", self.authority, cleaned=True)
-            sanction.add("country", "us", cleaned=True)
             if code:
                 sanction.add("programId", code, cleaned=True)
                 sanction.add("program", PROGRAMS.get(code, code), cleaned=True)
@@ -872,9 +870,7 @@ class _Builder:
             entry = {"date": fact.value}
         if fact.circa:
             entry["circa"] = True
-        dates = annotations.setdefault("birth_dates", [])
-        if entry not in dates:
-            dates.append(entry)
+        annotate(annotations, "birth_dates", entry)
 
     def _identifier(
         self,
@@ -888,13 +884,11 @@ class _Builder:
         self._put(party, fact.props, fact.value, record, field_name, notes, fact.raw)
         if fact.document is None or not party.schema.is_a("LegalEntity"):
             return
-        doc_id = derived_id(
-            party.id or "", fact.document.lower(), fact.label, fact.value, fact.country
-        )
+        parts = (fact.label, fact.value, fact.country)
+        doc_id = document_id(fact.document, party.id or "", *parts)
         doc = aux.get(doc_id)
         if doc is None:
-            doc = make_entity(fact.document, doc_id)
-            doc.add("holder", party.id, cleaned=True)
+            doc = new_document(fact.document, party.id or "", *parts)
             self._add(doc, "number", fact.value, record.ent_num, field_name)
             self._add(doc, "type", fact.label, record.ent_num, field_name)
             if fact.country:
@@ -947,10 +941,7 @@ class _Builder:
             return
         if not targets:
             self.stats["relations_unresolved"] += 1
-            links = annotations.setdefault("unresolved_links", [])
-            entry = {"relation": label, "name": name}
-            if entry not in links:
-                links.append(entry)
+            annotate(annotations, "unresolved_links", {"relation": label, "name": name})
             self.ctx.issue(
                 self.path,
                 record.ent_num,

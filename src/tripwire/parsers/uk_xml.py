@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,8 +29,20 @@ from followthemoney import EntityProxy, registry
 from rigour.ids import get_identifier_format
 
 from tripwire.model.entity import ListEntity, derived_id, make_entity, slug_id
-from tripwire.model.sources import get_source
 from tripwire.parsers.base import FormatError, ListParser, ParseContext
+from tripwire.parsers.common import (
+    COUNTRY_CODES,
+    NamedLink,
+    NamedLinks,
+    clean_text,
+    country_code,
+    element_text,
+    is_real_date,
+    new_document,
+    new_sanction,
+    source_for,
+    valid_identifier,
+)
 from tripwire.parsers.xml import iter_elements, root_attributes
 
 Element = Any
@@ -65,7 +76,6 @@ COUNTRY_SPELLINGS = {
     "kosovo": "xk",
 }
 _NOW_COUNTRY = re.compile(r"\b(?:now|currently)\b[\s:,]*(?:the\s+)?([^()]+?)[\s)]*$", re.I)
-_COUNTRY_CODES = frozenset(registry.country.codes)
 _SOVIET = re.compile(r"\b(?:u?ssr|a?ssr|sfsr|soviet)\b", re.I)
 
 # SanctionsImposedIndicators element -> measure label as SanctionsImposed writes it.
@@ -264,18 +274,15 @@ _CIRCA = re.compile(r"^\s*(?:c\.|ca\.?|circa|approx\.?|approximately)\s*(.+)$", 
 @lru_cache(maxsize=4096)
 def uk_country(text: str) -> str:
     """ISO code for a country as the FCDO spells it, or the text itself (ctx.add reports it)."""
-    key = " ".join(text.split()).lower().strip(" .,")
-    if key in COUNTRY_SPELLINGS:
-        return COUNTRY_SPELLINGS[key]
-    code = registry.country.clean(key)
+    key = clean_text(text).lower().strip(" .,")
+    code = country_code(key, COUNTRY_SPELLINGS)
     if code is not None:
-        return str(code)
+        return code
     match = _NOW_COUNTRY.search(key)
     if match is not None:
-        now = match.group(1).strip(" .,")
-        code = COUNTRY_SPELLINGS.get(now) or registry.country.clean(now)
+        code = country_code(match.group(1).strip(" .,"), COUNTRY_SPELLINGS)
         if code is not None:
-            return str(code)
+            return code
     if _SOVIET.search(key):
         return "suhh"
     return text
@@ -301,21 +308,6 @@ def uk_date(text: str | None) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def is_real_date(value: str) -> bool:
-    """Whether an ISO date string from :func:`uk_date` names a day, month or year that exists."""
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    try:
-        dt.date(parts[0], parts[1], parts[2])
-    except ValueError:
-        return False
-    return True
-
-
-def name_key(name: str) -> str:
-    """A name reduced for matching a name-only link against the file's designations."""
-    return " ".join(re.sub(r"[\W_]+", " ", name.casefold()).split())
-
-
 def script_of(text: str) -> str | None:
     """Unicode script of the first letter that is not Latin (``CYRILLIC``, ``ARABIC``...)."""
     for char in text:
@@ -333,13 +325,6 @@ def _strip_ns(element: Element) -> None:
             node.tag = node.tag.split("}", 1)[1]
 
 
-def _text(element: Element | None) -> str | None:
-    if element is None or element.text is None:
-        return None
-    value = " ".join(element.text.split())
-    return value or None
-
-
 def _long_text(element: Element | None) -> str | None:
     """Free text with its line breaks, without blank lines and runs of spaces."""
     if element is None or element.text is None:
@@ -349,28 +334,7 @@ def _long_text(element: Element | None) -> str | None:
 
 
 def _texts(element: Element, path: str) -> list[str]:
-    return [t for t in (_text(e) for e in element.iterfind(path)) if t]
-
-
-def _source_prefix(source: str) -> str:
-    try:
-        return get_source(source).id_prefix
-    except KeyError:
-        return get_source(UKXMLParser.SOURCE).id_prefix
-
-
-@dataclass(slots=True)
-class _Link:
-    kind: str
-    name: str
-    field_name: str
-
-
-@dataclass(slots=True)
-class _Pending:
-    entity: ListEntity
-    links: list[_Link]
-    others: list[ListEntity]
+    return [t for t in (element_text(e) for e in element.iterfind(path)) if t]
 
 
 @dataclass
@@ -382,7 +346,7 @@ class _Designation:
     record: str
     element: Element
     party: ListEntity
-    links: list[_Link] = field(default_factory=list)
+    links: list[NamedLink] = field(default_factory=list)
     others: list[ListEntity] = field(default_factory=list)
 
     @property
@@ -395,7 +359,7 @@ class _Designation:
         target = self.proxy if proxy is None else proxy
         if value is not None and prop in COUNTRY_PROPS:
             value = uk_country(value)
-            if value in _COUNTRY_CODES:
+            if value in COUNTRY_CODES:
                 target.add(prop, value, cleaned=True)
                 return True
         return self.ctx.add(
@@ -430,10 +394,8 @@ class _Run:
     def __init__(self, ctx: ParseContext, path: Path) -> None:
         self._ctx = ctx
         self._path = path
-        self._prefix = _source_prefix(ctx.source)
-        self._names: dict[str, set[str]] = defaultdict(set)
-        self._schemas: dict[str, str] = {}
-        self._pending: list[_Pending] = []
+        self._prefix = source_for(ctx.source, UKXMLParser.SOURCE).id_prefix
+        self._links = NamedLinks(ctx, path, "designation", "designations")
         self._seen_unknown: set[str] = set()
         self._index = 0
 
@@ -445,24 +407,19 @@ class _Run:
                 self._published(element)
                 continue
             self._index += 1
-            yield from self._emit_all(self._designation(element))
-        yield from self._resolve_pending()
+            yield from self._ctx.counted(self._designation(element))
+        yield from self._links.resolve(self._linked)
 
     # -- file level -------------------------------------------------------
 
-    def _emit_all(self, entities: list[ListEntity]) -> Iterator[ListEntity]:
-        for entity in entities:
-            self._ctx.counts[entity.schema] += 1
-            yield entity
-
     def _published(self, element: Element) -> None:
-        value = uk_date(_text(element))
+        value = uk_date(element_text(element))
         if value is None or len(value) != 10:
             self._ctx.issue(
                 self._path,
                 "DateGenerated",
                 "DateGenerated",
-                f"date {_text(element)!r} not understood",
+                f"date {element_text(element)!r} not understood",
             )
             return
         self._ctx.published = dt.date.fromisoformat(value)
@@ -472,7 +429,7 @@ class _Run:
     def _designation(self, element: Element) -> list[ListEntity]:
         ctx = self._ctx
         ctx.records_read += 1
-        unique_id = _text(element.find("UniqueID"))
+        unique_id = element_text(element.find("UniqueID"))
         if unique_id is None:
             ctx.reject(
                 self._path,
@@ -481,7 +438,7 @@ class _Run:
                 "designation without UniqueID",
             )
             return []
-        kind = (_text(element.find("IndividualEntityShip")) or "").lower()
+        kind = (element_text(element.find("IndividualEntityShip")) or "").lower()
         schema = SCHEMAS.get(kind)
         if schema is None:
             ctx.reject(
@@ -508,13 +465,13 @@ class _Run:
             self._entity(rec)
         for info in (_long_text(e) for e in element.iterfind("OtherInformation")):
             rec.add("notes", info, "OtherInformation")
-        group = _text(element.find("OFSIGroupID"))
+        group = element_text(element.find("OFSIGroupID"))
         if group is not None:
             rec.party.annotations["ofsi_group_id"] = group
         sanction = self._sanction(rec)
-        self._index_names(rec.party)
+        self._links.index(rec.party)
         if rec.links:
-            self._pending.append(_Pending(rec.party, rec.links, [sanction, *_unique(rec.others)]))
+            self._links.defer(rec.party, rec.links, [sanction, *_unique(rec.others)])
             return []
         return [rec.party, sanction, *_unique(rec.others)]
 
@@ -530,7 +487,7 @@ class _Run:
             return True
         texts = _texts(element, "EntityDetails/Entity/TypeOfEntities/TypeOfEntity")
         for name in element.iterfind("Names/Name"):
-            if (_text(name.find("NameType")) or "").lower() == "primary name":
+            if (element_text(name.find("NameType")) or "").lower() == "primary name":
                 texts.append(" ".join(_texts(name, "*")))
         return any(_COMPANY.search(t) for t in texts)
 
@@ -543,7 +500,7 @@ class _Run:
                 continue
             path = f"{prefix}{node.tag}"
             if path not in KNOWN_PATHS:
-                value = _text(node)
+                value = element_text(node)
                 if value is not None and len(node) == 0:
                     rec.note(node.tag, value)
                 if path not in self._seen_unknown:
@@ -561,11 +518,11 @@ class _Run:
     def _names_of(self, rec: _Designation) -> None:
         quality: dict[str, str] = {}
         for name_el in rec.element.iterfind("Names/Name"):
-            parts = [_text(name_el.find(f"Name{i}")) for i in range(1, 7)]
-            full = _text(name_el.find("Name")) or " ".join(p for p in parts if p)
+            parts = [element_text(name_el.find(f"Name{i}")) for i in range(1, 7)]
+            full = element_text(name_el.find("Name")) or " ".join(p for p in parts if p)
             if not full:
                 continue
-            name_type = (_text(name_el.find("NameType")) or "").lower()
+            name_type = (element_text(name_el.find("NameType")) or "").lower()
             prop = NAME_TYPES.get(name_type)
             if prop is None:
                 rec.ctx.issue(
@@ -575,7 +532,7 @@ class _Run:
                     f"name type {name_type!r} unknown, kept as alias",
                 )
                 prop = "alias"
-            strength = (_text(name_el.find("AliasStrength")) or "").lower().rstrip(".")
+            strength = (element_text(name_el.find("AliasStrength")) or "").lower().rstrip(".")
             if prop == "alias" and strength in ALIAS_STRENGTH:
                 quality[full] = ALIAS_STRENGTH[strength]
                 if quality[full] == "low":
@@ -606,14 +563,14 @@ class _Run:
     def _non_latin(self, rec: _Designation) -> None:
         scripts: dict[str, str] = {}
         for script_el in rec.element.iterfind("NonLatinNames//NameNonLatinScript"):
-            value = _text(script_el)
+            value = element_text(script_el)
             if value is None:
                 continue
             rec.add("alias", value, "NameNonLatinScript")
             parent = script_el.getparent()
             label = None
             if parent is not None and parent.tag == "NonLatinName":
-                label = _text(parent.find("NonLatinScriptType")) or _text(
+                label = element_text(parent.find("NonLatinScriptType")) or element_text(
                     parent.find("NonLatinScriptLanguage")
                 )
             label = label or script_of(value)
@@ -622,21 +579,13 @@ class _Run:
         if scripts:
             rec.party.annotations["name_scripts"] = scripts
 
-    def _index_names(self, party: ListEntity) -> None:
-        self._schemas[party.id] = party.schema
-        for prop in ("name", "alias", "previousName"):
-            for value in party.proxy.get(prop):
-                key = name_key(value)
-                if key:
-                    self._names[key].add(party.id)
-
     # -- contact details --------------------------------------------------
 
     def _contact(self, rec: _Designation) -> None:
         for address in rec.element.iterfind("Addresses/Address"):
-            lines = [_text(address.find(f"AddressLine{i}")) for i in range(1, 7)]
-            postal = _text(address.find("AddressPostalCode"))
-            country = _text(address.find("AddressCountry"))
+            lines = [element_text(address.find(f"AddressLine{i}")) for i in range(1, 7)]
+            postal = element_text(address.find("AddressPostalCode"))
+            country = element_text(address.find("AddressCountry"))
             text = ", ".join(v for v in (*lines, postal, country) if v)
             if country is not None:
                 rec.add("country", country, "AddressCountry")
@@ -662,23 +611,23 @@ class _Run:
             for position in _texts(person, "Positions/Position"):
                 rec.add("position", position, "Position")
             for location in person.iterfind("BirthDetails/Location"):
-                town = _text(location.find("TownOfBirth"))
-                country = _text(location.find("CountryOfBirth"))
+                town = element_text(location.find("TownOfBirth"))
+                country = element_text(location.find("CountryOfBirth"))
                 rec.add("birthPlace", ", ".join(v for v in (town, country) if v), "BirthDetails")
                 rec.add("birthCountry", country, "CountryOfBirth")
             for passport in person.iterfind("PassportDetails/Passport"):
                 self._document(
                     rec,
                     "Passport",
-                    _text(passport.find("PassportNumber")),
-                    _text(passport.find("PassportAdditionalInformation")),
+                    element_text(passport.find("PassportNumber")),
+                    element_text(passport.find("PassportAdditionalInformation")),
                 )
             for ident in person.iterfind("NationalIdentifierDetails/NationalIdentifier"):
                 self._document(
                     rec,
                     "Identification",
-                    _text(ident.find("NationalIdentifierNumber")),
-                    _text(ident.find("NationalIdentifierAdditionalInformation")),
+                    element_text(ident.find("NationalIdentifierNumber")),
+                    element_text(ident.find("NationalIdentifierAdditionalInformation")),
                 )
 
     def _birth_dates(self, rec: _Designation, values: list[str]) -> None:
@@ -715,9 +664,7 @@ class _Run:
         rec.add("passportNumber" if schema == "Passport" else "idNumber", number, field_name)
         if info and re.search(r"\bINN\b", info) and rec.proxy.schema.get("innCode") is not None:
             rec.add("innCode", number, field_name)
-        doc = make_entity(schema, derived_id(rec.party.id, schema.lower(), number, info))
-        doc.add("holder", rec.party.id)
-        doc.add("number", number, cleaned=True)
+        doc = new_document(schema, rec.party.id, number, info, number=number)
         doc.add("type", "Passport" if schema == "Passport" else "National identification number")
         if info:
             doc.add("summary", info)
@@ -737,9 +684,9 @@ class _Run:
             for number in _texts(entity, "BusinessRegistrationNumbers/BusinessRegistrationNumber"):
                 self._registration(rec, number)
             for parent in _texts(entity, "ParentCompanies/ParentCompany"):
-                rec.links.append(_Link("parent", parent, "ParentCompany"))
+                rec.links.append(NamedLink("parent", parent, "ParentCompany"))
             for subsidiary in _texts(entity, "Subsidiaries/Subsidiary"):
-                rec.links.append(_Link("subsidiary", subsidiary, "Subsidiary"))
+                rec.links.append(NamedLink("subsidiary", subsidiary, "Subsidiary"))
 
     def _registration(self, rec: _Designation, text: str) -> None:
         """Split a BusinessRegistrationNumber into the identifiers it names."""
@@ -750,11 +697,11 @@ class _Run:
                 rec.note(label, value)
                 continue
             if kind == "tax":
-                prop = "innCode" if _valid("inn", digits, (10, 12)) else "taxNumber"
+                prop = "innCode" if valid_identifier("inn", digits, (10, 12)) else "taxNumber"
                 rec.add(prop, digits if prop == "innCode" else value, "BusinessRegistrationNumber")
                 continue
             prop = _REG_PROPS.get(kind, "registrationNumber")
-            if kind == "ogrn" and not _valid("ogrn", digits, (13, 15)):
+            if kind == "ogrn" and not valid_identifier("ogrn", digits, (13, 15)):
                 if len(digits) in (13, 15) and digits == value:
                     rec.ctx.issue(
                         rec.file,
@@ -763,7 +710,12 @@ class _Run:
                         f"OGRN {value!r} fails its checksum, kept as registration number",
                     )
                 prop = "registrationNumber"
-            elif kind == "reg" and russian and digits == value and _valid("ogrn", digits, (13, 15)):
+            elif (
+                kind == "reg"
+                and russian
+                and digits == value
+                and valid_identifier("ogrn", digits, (13, 15))
+            ):
                 prop = "ogrnCode"
             if rec.proxy.schema.get(prop) is None:
                 prop = "registrationNumber"
@@ -789,26 +741,25 @@ class _Run:
                 if not isinstance(node.tag, str):
                     continue
                 prop = SHIP_PROPS.get(node.tag)
-                detail = _text(node)
+                detail = element_text(node)
                 if prop is not None and detail is not None:
                     rec.add(prop, detail, node.tag)
             for length in _texts(ship, "LengthOfShipDetails/LengthOfShip"):
                 rec.note("Length of ship", length)
             for owner in _texts(ship, "CurrentOwnerOperators/CurrentOwnerOperator"):
-                rec.links.append(_Link("current_owner_operator", owner, "CurrentOwnerOperator"))
+                rec.links.append(NamedLink("current_owner_operator", owner, "CurrentOwnerOperator"))
             for owner in _texts(ship, "PreviousOwnerOperators/PreviousOwnerOperator"):
-                rec.links.append(_Link("previous_owner_operator", owner, "PreviousOwnerOperator"))
+                rec.links.append(
+                    NamedLink("previous_owner_operator", owner, "PreviousOwnerOperator")
+                )
 
     # -- the sanction -----------------------------------------------------
 
     def _sanction(self, rec: _Designation) -> ListEntity:
         element = rec.element
-        regime = _text(element.find("RegimeName"))
-        sanction = make_entity("Sanction", derived_id(rec.party.id, "sanction", regime, rec.record))
-        # Trusted values: the party id, constants and the list's own reference.
-        sanction.add("entity", rec.party.id, cleaned=True)
-        sanction.add("authority", AUTHORITY, cleaned=True)
-        sanction.add("country", "gb", cleaned=True)
+        regime = element_text(element.find("RegimeName"))
+        sanction = new_sanction(rec.party.id, AUTHORITY, "gb", regime, rec.record)
+        # Trusted values: the list's own reference and constants.
         sanction.add("authorityId", rec.record, cleaned=True)
         sanction.add("sourceUrl", LIST_URL, cleaned=True)
         rec.add("program", regime, "RegimeName", sanction)
@@ -820,7 +771,7 @@ class _Run:
             ("DateDesignated", "startDate"),
             ("LastUpdated", "modifiedAt"),
         ):
-            raw = _text(element.find(tag))
+            raw = element_text(element.find(tag))
             value = uk_date(raw)
             if raw is not None and value is None:
                 rec.ctx.issue(rec.file, rec.record, tag, f"date {raw!r} not understood")
@@ -834,15 +785,17 @@ class _Run:
             "UKStatementofReasons",
             sanction,
         )
-        rec.add("unscId", _text(element.find("UNReferenceNumber")), "UNReferenceNumber", sanction)
-        source = _text(element.find("DesignationSource"))
+        rec.add(
+            "unscId", element_text(element.find("UNReferenceNumber")), "UNReferenceNumber", sanction
+        )
+        source = element_text(element.find("DesignationSource"))
         if source:
             sanction.add(
                 "summary", "Designation source: " + ", ".join(s.strip() for s in source.split("|"))
             )
         provisions = [
             p.strip()
-            for p in (_text(element.find("SanctionsImposed")) or "").split("|")
+            for p in (element_text(element.find("SanctionsImposed")) or "").split("|")
             if p.strip()
         ]
         known = {p.lower() for p in provisions}
@@ -850,7 +803,7 @@ class _Run:
         for node in element.iterfind("SanctionsImposedIndicators/*"):
             if not isinstance(node.tag, str):
                 continue
-            flag = (_text(node) or "").lower() == "true"
+            flag = (element_text(node) or "").lower() == "true"
             indicators[node.tag] = flag
             label = INDICATOR_LABELS.get(node.tag, node.tag)
             if flag and label.lower() not in known:
@@ -865,33 +818,9 @@ class _Run:
 
     # -- named links, once the whole file is known ---------------------------
 
-    def _resolve_pending(self) -> Iterator[ListEntity]:
-        for pending in self._pending:
-            relations: list[ListEntity] = []
-            for link in pending.links:
-                relation = self._link(pending.entity, link)
-                if relation is not None:
-                    relations.append(relation)
-            yield from self._emit_all([pending.entity, *pending.others, *relations])
-        self._pending = []
-
-    def _link(self, party: ListEntity, link: _Link) -> ListEntity | None:
-        targets = self._names.get(name_key(link.name), set()) - {party.id}
-        record = party.source_ref or party.id
-        if len(targets) != 1:
-            why = "names several designations" if targets else "is not a designation of this file"
-            party.annotations.setdefault("unresolved_links", []).append(
-                {"relation": link.kind, "name": link.name}
-            )
-            self._ctx.issue(
-                self._path,
-                record,
-                link.field_name,
-                f"{link.name!r} {why}; kept in unresolved_links",
-            )
-            return None
-        target = next(iter(targets))
-        return ListEntity(_relation(party.id, party.schema, target, self._schemas[target], link))
+    def _linked(self, party: ListEntity, link: NamedLink, target: str) -> ListEntity:
+        schemas = self._links.schemas
+        return ListEntity(_relation(party.id, party.schema, target, schemas[target], link))
 
 
 def _unique(entities: list[ListEntity]) -> list[ListEntity]:
@@ -900,7 +829,7 @@ def _unique(entities: list[ListEntity]) -> list[ListEntity]:
 
 
 def _relation(
-    party_id: str, party_schema: str, target_id: str, target_schema: str, link: _Link
+    party_id: str, party_schema: str, target_id: str, target_schema: str, link: NamedLink
 ) -> EntityProxy:
     """Ownership for parents and subsidiaries, UnknownLink for ship owners/operators."""
     if link.kind == "parent":
@@ -1004,14 +933,6 @@ def _is_country(word: str, min_length: int = 4) -> bool:
     if len(word) < min_length or any(c.isdigit() for c in word):
         return False
     return registry.country.clean(word) is not None
-
-
-def _valid(format_name: str, value: str, lengths: tuple[int, ...]) -> bool:
-    """Whether ``value`` has one of ``lengths`` and passes the checksum of its format."""
-    if len(value) not in lengths:
-        return False
-    checker = get_identifier_format(format_name)
-    return checker is not None and bool(checker.is_valid(value))
 
 
 def _document_country(info: str) -> str | None:

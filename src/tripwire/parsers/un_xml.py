@@ -36,12 +36,20 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from followthemoney import EntityProxy, registry
+from followthemoney import registry
 
 from tripwire.model.entity import ListEntity, derived_id, make_entity, slug_id
-from tripwire.model.sources import SOURCES
 from tripwire.parsers.base import FormatError, ListParser, ParseContext
-from tripwire.parsers.xml import iter_elements, root_attributes
+from tripwire.parsers.common import (
+    NON_LATIN,
+    RecordBuilder,
+    clean_text,
+    has_non_latin,
+    new_document,
+    new_sanction,
+    source_for,
+)
+from tripwire.parsers.xml import iter_elements, root_attributes, skip_prolog
 
 AUTHORITY = "United Nations Security Council"
 DEFAULT_URL = "https://scsanctions.un.org/resources/xml/en/consolidated.xml"
@@ -49,15 +57,10 @@ LINK_ROLE = "mentioned in UN listing comments"
 
 _ROOT = "CONSOLIDATED_LIST"
 _RECORD_TAGS = {"INDIVIDUAL", "ENTITY"}
-_XML_PROLOG = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
 _UN_REF = re.compile(r"\b([A-Z]{2}[ie]\.\d{3})\b")
 
 # --- text helpers -----------------------------------------------------------------
 
-# A letter that is not Latin: [^\W\d_] is "a letter"; the Latin blocks are excluded.
-_NON_LATIN = re.compile(
-    r"[^\W\d_A-Za-z\u00aa\u00ba\u00c0-\u024f\u1e00-\u1eff\u2c60-\u2c7f\ua720-\ua7ff]"
-)
 _DESCRIPTIVE = re.compile(
     r"^(?:birth name|combat name|nom de guerre|third|previously listed as|formerly listed as"
     r"|original script|initials|false identity\b.*)$",
@@ -73,15 +76,6 @@ _NOTE_SCRIPT = re.compile(
     r"(?:original script|in arabic(?: script)?|in [a-z]+ script)\s*:\s*(.+)$", re.I
 )
 _PLAIN_ALIAS_NOTES = {"previously listed as", "formerly listed as"}
-
-
-def _clean(text: str | None) -> str:
-    """Whitespace collapsed (the UN wraps long values across indented lines)."""
-    return " ".join(text.split()) if text else ""
-
-
-def _has_non_latin(text: str) -> bool:
-    return _NON_LATIN.search(text) is not None
 
 
 def _split_top(text: str, sep: str = ";") -> list[str]:
@@ -146,7 +140,7 @@ def _script_runs(name: str) -> list[str]:
         if not letters:
             kinds.append(None)
             continue
-        non_latin = [_NON_LATIN.match(c) is not None for c in letters]
+        non_latin = [NON_LATIN.match(c) is not None for c in letters]
         if any(non_latin) and not all(non_latin):
             return [name]
         kinds.append(non_latin[0])
@@ -169,7 +163,7 @@ def split_names(raw: str | None, depth: int = 0) -> tuple[list[str], list[str]]:
     other same-script parentheses ("AL-QAIDA IN THE ARABIAN PENINSULA (AQAP)")
     stay part of the name.
     """
-    text = _clean(raw)
+    text = clean_text(raw)
     names: list[str] = []
     notes: list[str] = []
     if not text:
@@ -184,14 +178,14 @@ def split_names(raw: str | None, depth: int = 0) -> tuple[list[str], list[str]]:
         text = text[: subunit.start()]
     segments = _segments(text)
     outer = " ".join(s for paren, s in segments if not paren)
-    outer_non_latin = _has_non_latin(outer)
+    outer_non_latin = has_non_latin(outer)
     kept: list[str] = []
     extra: list[str] = []
     for paren, content in segments:
         if not paren:
             kept.append(content)
             continue
-        inner = _clean(content)
+        inner = clean_text(content)
         script = _ORIGINAL_SCRIPT.match(inner)
         if script:
             extra.extend(_split_top(script.group(1)))
@@ -199,7 +193,7 @@ def split_names(raw: str | None, depth: int = 0) -> tuple[list[str], list[str]]:
             continue
         elif _DESCRIPTIVE.match(inner):
             notes.append(inner)
-        elif outer.strip() and _has_non_latin(inner) != outer_non_latin:
+        elif outer.strip() and has_non_latin(inner) != outer_non_latin:
             extra.extend(_split_top(inner))
         elif not outer.strip():
             extra.extend(_split_top(inner))
@@ -207,7 +201,7 @@ def split_names(raw: str | None, depth: int = 0) -> tuple[list[str], list[str]]:
             kept.append(f"({content})")
     for part in _split_top("".join(kept)):
         for piece in _ENUMERATION.split(part):
-            for name in _script_runs(_clean(piece).lstrip(")").strip(" ,;:")):
+            for name in _script_runs(clean_text(piece).lstrip(")").strip(" ,;:")):
                 if name and name not in names:
                     names.append(name)
     for part in extra:
@@ -236,7 +230,7 @@ _ISO_PREFIX = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 def iso_date(raw: str | None) -> str | None:
     """The date part of a UN date: drops time zones ("2015-07-01-04:00") and zero parts."""
-    text = _clean(raw)
+    text = clean_text(raw)
     if not text:
         return None
     match = _ISO_PREFIX.match(text)
@@ -286,7 +280,7 @@ def countries(value: str) -> tuple[list[str], bool]:
     ("Sudan/South Sudan", "Possibly Ethiopian", "USSR (until 1991)") are split
     and stripped of the qualifiers first.
     """
-    text = _clean(value)
+    text = clean_text(value)
     if not text:
         return [], False
     code = registry.country.clean(text)
@@ -295,7 +289,7 @@ def countries(value: str) -> tuple[list[str], bool]:
     text = re.sub(r"\([^)]*\)", " ", text)
     found: list[str] = []
     for part in _COUNTRY_SPLIT.split(text):
-        part = _clean(_COUNTRY_QUALIFIERS.sub(" ", part))
+        part = clean_text(_COUNTRY_QUALIFIERS.sub(" ", part))
         if not part:
             continue
         code = registry.country.clean(part)
@@ -339,7 +333,7 @@ def split_document_number(raw: str, *, prose: bool = False) -> tuple[str | None,
     "563210184 (Expires 18 Jun. 2018)" -> ("563210184", "", "Expires 18 Jun. 2018").
     With ``prose`` (a NOTE), only the identifier itself is taken, not the rest.
     """
-    text = _clean(raw)
+    text = clean_text(raw)
     remark = ""
     tail = re.search(r"\s*\(([^()]*)\)\s*$", text)
     if tail and tail.start() > 0:
@@ -398,7 +392,7 @@ def _texts(element: Any, tag: str) -> list[str]:
     for child in element.iterchildren(tag):
         values_el = list(child.iterchildren("VALUE"))
         for item in values_el or [child]:
-            text = _clean(item.text)
+            text = clean_text(item.text)
             if text:
                 values.append(text)
     return values
@@ -406,57 +400,17 @@ def _texts(element: Any, tag: str) -> list[str]:
 
 def _text(element: Any, tag: str) -> str:
     child = element.find(tag)
-    return _clean(child.text) if child is not None else ""
+    return clean_text(child.text) if child is not None else ""
 
 
-class _Record:
+class _Record(RecordBuilder):
     """Shared state while one UN record is turned into entities."""
-
-    def __init__(self, ctx: ParseContext, path: Path, ref: str, entity: ListEntity) -> None:
-        self.ctx = ctx
-        self.path = path
-        self.ref = ref
-        self.entity = entity
-        self.extra: list[ListEntity] = []
-
-    def keep(self, proxy: EntityProxy) -> None:
-        """Keep an auxiliary entity; one stated twice (a passport in three languages) is merged."""
-        for other in self.extra:
-            if other.proxy.id == proxy.id:
-                other.proxy.merge(proxy)
-                return
-        self.extra.append(ListEntity(proxy=proxy))
-
-    @property
-    def proxy(self) -> EntityProxy:
-        return self.entity.proxy
-
-    def add(
-        self, prop: str, value: str | None, field_name: str, proxy: EntityProxy | None = None
-    ) -> bool:
-        return self.ctx.add(
-            proxy if proxy is not None else self.proxy,
-            prop,
-            value,
-            file=self.path,
-            record=self.ref,
-            field_name=field_name,
-        )
-
-    def note(self, text: str) -> None:
-        if text:
-            self.proxy.add("notes", text, cleaned=True)
-
-    def annotate(self, key: str, item: dict[str, Any]) -> None:
-        bucket = self.entity.annotations.setdefault(key, [])
-        if item not in bucket:
-            bucket.append(item)
 
     def countries(self, prop: str, value: str, field_name: str) -> list[str]:
         """Add the countries a value names; report values that name none."""
         codes, interpreted = countries(value)
         if not codes:
-            self.ctx.issue(self.path, self.ref, field_name, f"country {value!r} not understood")
+            self.issue(field_name, f"country {value!r} not understood")
             return []
         for code in codes:
             self.proxy.add(prop, code, cleaned=True)
@@ -473,9 +427,7 @@ class UNXMLParser(ListParser):
 
     @classmethod
     def sniff(cls, head: bytes, path: Path) -> bool:
-        prolog = _XML_PROLOG.match(head)
-        body = head[prolog.end() :] if prolog else head
-        return re.match(rb"<CONSOLIDATED_LIST[\s>/]", body) is not None
+        return re.match(rb"<CONSOLIDATED_LIST[\s>/]", skip_prolog(head)) is not None
 
     def parse(self, path: Path, ctx: ParseContext) -> Iterator[ListEntity]:
         root, attrs = root_attributes(path)
@@ -487,7 +439,7 @@ class UNXMLParser(ListParser):
                 ctx.published = dt.date.fromisoformat(generated)
             except ValueError:
                 ctx.issue(path, "-", "dateGenerated", f"date {generated!r} not understood")
-        source = SOURCES.get(ctx.source) or SOURCES[self.SOURCE]
+        source = source_for(ctx.source, self.SOURCE)
         prefix = source.id_prefix
         url = source.main_file.url if source.name == self.SOURCE else DEFAULT_URL
         listed = self._references(path)
@@ -501,16 +453,14 @@ class UNXMLParser(ListParser):
                 )
                 continue
             seen.add(ref.upper())
-            for entity in self._record(element, path, ctx, prefix, url, listed):
-                ctx.counts[entity.schema] += 1
-                yield entity
+            yield from ctx.counted(self._record(element, path, ctx, prefix, url, listed))
 
     @staticmethod
     def _references(path: Path) -> dict[str, str]:
         """Every REFERENCE_NUMBER in the file (upper case -> as written), for links."""
         refs: dict[str, str] = {}
         for element in iter_elements(path, {"REFERENCE_NUMBER"}):
-            ref = _clean(element.text)
+            ref = clean_text(element.text)
             if ref:
                 refs[ref.upper()] = ref
         return refs
@@ -592,8 +542,7 @@ class UNXMLParser(ListParser):
             if name not in primary:
                 rec.add(prop, name, "ALIAS_NAME")
             if q in ("good", "low"):
-                qualities = rec.entity.annotations.setdefault("alias_quality", {})
-                qualities[name] = "strong" if q == "good" else "low"
+                rec.alias_quality(name, "strong" if q == "good" else "low")
         remarks = [*notes]
         if note and note.lower() not in _PLAIN_ALIAS_NOTES and not script:
             remarks.append(note)
@@ -678,10 +627,10 @@ class UNXMLParser(ListParser):
             start, end = f"{year}-{_month(first):02d}", f"{year}-{_month(last):02d}"
             return [start, end], {"from": start, "to": end}, ""
         if "hijri" in note.lower():
-            rec.ctx.issue(
-                rec.path, rec.ref, "INDIVIDUAL_DATE_OF_BIRTH",
+            rec.issue(
+                "INDIVIDUAL_DATE_OF_BIRTH",
                 f"birth date in the Hijri calendar kept as a note, not converted: {note!r}",
-            )  # fmt: skip
+            )
         return [], {}, note
 
     def _birth_place(self, rec: _Record, pob: Any) -> None:
@@ -716,9 +665,7 @@ class UNXMLParser(ListParser):
         if not number:
             text = "; ".join(p for p in (kind, kind2, raw, note) if p)
             rec.note(f"Document: {text}")
-            rec.ctx.issue(
-                rec.path,
-                rec.ref,
+            rec.issue(
                 "INDIVIDUAL_DOCUMENT",
                 f"document without a number kept as a note: {text!r}",
             )
@@ -743,12 +690,9 @@ class UNXMLParser(ListParser):
             kind2 or (desc if not desc_country else "") or ("Passport" if is_passport else kind)
         )
         schema = "Passport" if is_passport else "Identification"
-        ident = make_entity(
-            schema,
-            derived_id(rec.proxy.id or "", schema.lower(), number, codes[0] if codes else ""),
+        ident = new_document(
+            schema, rec.proxy.id or "", number, codes[0] if codes else "", number=number
         )
-        ident.add("holder", rec.proxy.id, cleaned=True)
-        ident.add("number", number, cleaned=True)
         for code in codes[:1]:
             ident.add("country", code, cleaned=True)
         rec.add("type", doc_type, "INDIVIDUAL_DOCUMENT/TYPE_OF_DOCUMENT", ident)
@@ -788,10 +732,7 @@ class UNXMLParser(ListParser):
     def _sanction(self, rec: _Record, element: Any, url: str, updated: str | None) -> ListEntity:
         program = _text(element, "UN_LIST_TYPE")
         party = rec.proxy.id or ""
-        sanction = make_entity("Sanction", derived_id(party, "sanction", rec.ref, program))
-        sanction.add("entity", party, cleaned=True)
-        sanction.add("authority", AUTHORITY, cleaned=True)
-        sanction.add("country", "zz", cleaned=True)
+        sanction = new_sanction(party, AUTHORITY, "zz", rec.ref, program)
         rec.add("program", program, "UN_LIST_TYPE", sanction)
         rec.add("programId", program, "UN_LIST_TYPE", sanction)
         rec.add("listingDate", iso_date(_text(element, "LISTED_ON")), "LISTED_ON", sanction)
@@ -816,10 +757,7 @@ class UNXMLParser(ListParser):
             target = listed.get(key)
             if target is None:
                 rec.annotate("unresolved_links", {"relation": LINK_ROLE, "name": match.group(1)})
-                rec.ctx.issue(
-                    rec.path, rec.ref, "COMMENTS1",
-                    f"comments name {match.group(1)}, which is not on this list",
-                )  # fmt: skip
+                rec.issue("COMMENTS1", f"comments name {match.group(1)}, which is not on this list")
                 continue
             party = rec.proxy.id or ""
             link = make_entity("UnknownLink", derived_id(party, "link", key))

@@ -7,6 +7,7 @@ read local files (XXE), call out (external DTD), or exhaust memory
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -17,6 +18,10 @@ from tripwire.parsers.base import FormatError, open_maybe_gzip
 
 # Large enough for the full EU FSF file (about 25 MB) many times over.
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+
+# What may stand before the root element: white space, the XML declaration,
+# processing instructions, comments and a DOCTYPE.
+_PROLOG = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*", re.S)
 
 
 class _LimitedReader:
@@ -110,3 +115,9 @@ def root_attributes(
 def local(tag: Any) -> str:
     """Local name of an element tag, without namespace."""
     return str(etree.QName(tag).localname)
+
+
+def skip_prolog(head: bytes) -> bytes:
+    """The first bytes of a file from its root element on, for sniffing the format."""
+    prolog = _PROLOG.match(head)
+    return head[prolog.end() :] if prolog else head
