@@ -1,0 +1,195 @@
+"""The Screener: serving list versions -> candidate index -> scorer -> ranked, explained matches.
+
+The index is compiled from the store's serving versions and cached as a file
+beside the store, keyed by those versions and by the code that builds it; a
+new list version (or a change of the normalisation code) builds a new one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from tripwire.screening.identifiers import guess_kind, normalize_identifier
+from tripwire.screening.index import CandidateIndex
+from tripwire.screening.model import ScoringModel
+from tripwire.screening.query import Query
+from tripwire.screening.scorer import Scored, score_pair
+from tripwire.screening.targets import Target, targets_from_entities
+from tripwire.store import Store, VersionRow
+
+#: How many candidates the precise scorer looks at per query.
+CANDIDATES = 20
+_CODE_FILES = ("normalize.py", "index.py", "targets.py", "identifiers.py", "data/honorifics.txt")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    entity_id: str
+    source: str
+    source_ref: str
+    schema: str
+    caption: str
+    score: float
+    query_name: str
+    list_name: str
+    explanation: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id,
+            "source": self.source,
+            "source_ref": self.source_ref,
+            "schema": self.schema,
+            "caption": self.caption,
+            "score": round(self.score, 4),
+            "query_name": self.query_name,
+            "list_name": self.list_name,
+            "explanation": self.explanation,
+        }
+
+
+def index_key(versions: list[VersionRow]) -> str:
+    """Names the index built from these versions with this code."""
+    digest = hashlib.sha256()
+    for version in sorted(versions, key=lambda v: v.source):
+        digest.update(f"{version.source}:{version.id}:{version.sha256}\n".encode())
+    package = resources.files("tripwire.screening")
+    for name in _CODE_FILES:
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def load_targets(store: Store, versions: list[VersionRow]) -> list[Target]:
+    entities = []
+    for version in versions:
+        for entity in store.version_entities(version.id):
+            if entity.listed:
+                entities.append((version.source, entity.caption, entity.data))
+    return targets_from_entities(entities)
+
+
+class Screener:
+    """Screens queries against an index with the scoring model."""
+
+    def __init__(self, index: CandidateIndex, model: ScoringModel | None = None) -> None:
+        self.index = index
+        self.model = model or ScoringModel.load()
+        self.load_seconds = 0.0
+
+    @property
+    def threshold(self) -> float:
+        return self.model.threshold
+
+    @classmethod
+    def from_targets(cls, targets: list[Target], model: ScoringModel | None = None) -> Screener:
+        return cls(CandidateIndex.build(targets), model)
+
+    @classmethod
+    def from_store(
+        cls, store: Store, cache_dir: Path | None = None, model: ScoringModel | None = None
+    ) -> Screener:
+        """The screener over the serving versions, from the cached index when it is current."""
+        started = time.perf_counter()
+        versions = store.current_versions()
+        key = index_key(versions)
+        path = cache_dir / f"index-{key}.pickle" if cache_dir else None
+        index: CandidateIndex | None = None
+        if path is not None and path.exists():
+            with path.open("rb") as handle:
+                index = pickle.load(handle)
+        if index is None:
+            index = CandidateIndex.build(load_targets(store, versions), key=key)
+            if path is not None:
+                _write_atomic(path, index)
+        screener = cls(index, model)
+        screener.load_seconds = time.perf_counter() - started
+        return screener
+
+    def score_target(self, query: Query, t_index: int, rows: list[int] | None = None) -> Scored:
+        """Score one target, on the given name rows (default: all its names)."""
+        index = self.index
+        names = [
+            (index.name_text[row], index.name_tokens[row], index.name_kind[row])
+            for row in (index.names_of(t_index) if rows is None else rows)
+        ]
+        return score_pair(self.model, index.rarity, query, index.targets[t_index], names)
+
+    def compare(self, left: Query, right: Query) -> Scored:
+        """Score two records with the screening scorer (``right`` stands in for a list entry).
+
+        Token rarity comes from the loaded lists, exactly as in screening.
+        """
+        target = _as_target(right)
+        names = [(n, t, "name") for n, t in zip(right.names, right.tokens, strict=True)]
+        return score_pair(self.model, self.index.rarity, left, target, names)
+
+    def screen(
+        self, query: Query, *, limit: int = 5, threshold: float | None = None
+    ) -> list[Match]:
+        """Ranked matches of ``query`` scoring at least ``threshold`` (default: the model's)."""
+        cutoff = self.model.threshold if threshold is None else threshold
+        found = self.index.candidates(
+            query.tokens, query.schema, query.identifiers, limit=CANDIDATES
+        )
+        scored = []
+        for t_index, _retrieval, rows in found:
+            result = self.score_target(query, t_index, rows)
+            if result.score >= cutoff:
+                scored.append((result, t_index))
+        scored.sort(key=lambda pair: (-pair[0].score, self.index.targets[pair[1]].entity_id))
+        matches = []
+        for result, t_index in scored[:limit]:
+            target = self.index.targets[t_index]
+            matches.append(
+                Match(
+                    entity_id=target.entity_id,
+                    source=target.source,
+                    source_ref=target.source_ref,
+                    schema=target.schema,
+                    caption=target.caption,
+                    score=result.score,
+                    query_name=result.query_name,
+                    list_name=result.list_name,
+                    explanation=result.explanation(self.model),
+                )
+            )
+        return matches
+
+
+def _as_target(query: Query) -> Target:
+    return Target(
+        entity_id="right",
+        source="compare",
+        source_ref="right",
+        schema=query.schema or "LegalEntity",
+        caption=query.names[0],
+        names=tuple((name, "name") for name in query.names),
+        birth_dates=(query.birth_date,) if query.birth_date else (),
+        countries=frozenset(query.countries),
+        identifiers=tuple(
+            (guess_kind(i) or "id", normalize_identifier(i), i) for i in query.identifiers
+        ),
+    )
+
+
+def _write_atomic(path: Path, index: CandidateIndex) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(index, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    for old in path.parent.glob("index-*.pickle"):
+        if old != path:
+            old.unlink(missing_ok=True)

@@ -1,0 +1,269 @@
+"""The candidate index: which listed names could a query name be? Fast, generous, embedded.
+
+Every list name is folded to skeleton tokens (romanisation-insensitive) and
+cut into character trigrams over the spaced string, weighted by TF-IDF and
+stored as a sparse matrix (names x trigrams). A query is cut the same way; one
+sparse product ranks all names at once, order-free, tolerant of typos, joined
+or split words and transliteration variants. Identifiers (IMO, INN, BIC, ...)
+are exact lookups on the side. The precise scorer then looks only at the top
+candidates. No search server: numpy and scipy, in process.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from tripwire.screening.identifiers import normalize_identifier
+from tripwire.screening.names import Rarity
+from tripwire.screening.normalize import skeleton, tokenize
+from tripwire.screening.targets import Target
+
+GRAM = 3
+#: Trigrams found in more than this share of names say nothing and cost the most.
+COMMON_GRAM_SHARE = 0.05
+
+#: Which list schemata a query schema may hit ("" = no schema given: any).
+SCHEMA_GROUPS = {
+    "Person": 0,
+    "Organization": 1,
+    "Company": 1,
+    "PublicBody": 1,
+    "LegalEntity": 1,
+    "Vessel": 2,
+    "Airplane": 3,
+}
+QUERY_GROUPS: dict[str, tuple[int, ...]] = {
+    "Person": (0,),
+    "Organization": (1,),
+    "Company": (1,),
+    "PublicBody": (1,),
+    "LegalEntity": (0, 1),
+    "Vessel": (2,),
+    "Airplane": (3,),
+    "": (0, 1, 2, 3),
+}
+
+
+def grams(tokens: Iterable[str]) -> Counter[str]:
+    """Character trigrams of the skeleton tokens, with word boundaries."""
+    text = " " + " ".join(skeleton(t) for t in tokens) + " "
+    return Counter(text[i : i + GRAM] for i in range(len(text) - GRAM + 1))
+
+
+@dataclass(slots=True)
+class CandidateIndex:
+    """Targets, their names, and the sparse trigram matrix over those names."""
+
+    targets: list[Target]
+    name_target: NDArray[np.int32]
+    name_group: NDArray[np.int8]
+    name_tokens: list[tuple[str, ...]]
+    name_kind: list[str]
+    name_text: list[str]
+    matrix: sparse.csc_matrix
+    vocab: dict[str, int]
+    gram_idf: NDArray[np.float32]
+    common: frozenset[int]
+    rarity: Rarity
+    identifiers: dict[str, list[int]]
+    target_names: list[list[int]]
+    initials: dict[str, list[int]]
+    key: str = ""
+
+    @classmethod
+    def build(cls, targets: Sequence[Target], key: str = "") -> CandidateIndex:
+        name_target: list[int] = []
+        name_tokens: list[tuple[str, ...]] = []
+        name_kind: list[str] = []
+        name_text: list[str] = []
+        for t_index, target in enumerate(targets):
+            seen: set[tuple[str, ...]] = set()
+            for text, kind in target.names:
+                tokens = tokenize(text, target.schema)
+                if not tokens or tokens in seen:
+                    continue
+                seen.add(tokens)
+                name_target.append(t_index)
+                name_tokens.append(tokens)
+                name_kind.append(kind)
+                name_text.append(text)
+        vocab: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        token_df: Counter[str] = Counter()
+        for row, tokens in enumerate(name_tokens):
+            token_df.update({skeleton(t) for t in tokens})
+            for gram, count in grams(tokens).items():
+                col = vocab.setdefault(gram, len(vocab))
+                rows.append(row)
+                cols.append(col)
+                vals.append(float(count))
+        n_names = max(len(name_tokens), 1)
+        matrix = sparse.csr_matrix(
+            (np.array(vals, dtype=np.float32), (np.array(rows), np.array(cols))),
+            shape=(n_names, max(len(vocab), 1)),
+        )
+        df = np.bincount(np.array(cols, dtype=np.int64), minlength=max(len(vocab), 1))
+        gram_idf = np.log((1 + n_names) / (1 + df)).astype(np.float32) + 1.0
+        matrix = matrix.multiply(gram_idf).tocsr()
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        matrix = sparse.diags(1.0 / norms).dot(matrix).astype(np.float32).tocsc()
+        common = frozenset(int(c) for c in np.nonzero(df > COMMON_GRAM_SHARE * n_names)[0])
+        max_idf = math.log(n_names + 1)
+        idf = {
+            tok: math.log((n_names + 1) / (count + 1)) / max_idf for tok, count in token_df.items()
+        }
+        rarity = Rarity(idf, default=1.0)
+        identifiers: dict[str, list[int]] = {}
+        for t_index, target in enumerate(targets):
+            for _kind, value, _raw in target.identifiers:
+                bucket = identifiers.setdefault(value, [])
+                if t_index not in bucket:
+                    bucket.append(t_index)
+        initials: dict[str, list[int]] = {}
+        for row, tokens in enumerate(name_tokens):
+            if 2 <= len(tokens) <= 6:
+                for full in tokens:
+                    if len(full) < 3:
+                        continue
+                    for other in tokens:
+                        if other is not full:
+                            initials.setdefault(f"{skeleton(full)}|{other[0]}", []).append(row)
+        target_names: list[list[int]] = [[] for _ in targets]
+        for row, t_index in enumerate(name_target):
+            target_names[t_index].append(row)
+        return cls(
+            targets=list(targets),
+            name_target=np.array(name_target, dtype=np.int32),
+            name_group=np.array(
+                [SCHEMA_GROUPS.get(targets[t].schema, 1) for t in name_target], dtype=np.int8
+            ),
+            name_tokens=name_tokens,
+            name_kind=name_kind,
+            name_text=name_text,
+            matrix=matrix,
+            vocab=vocab,
+            gram_idf=gram_idf,
+            common=common,
+            rarity=rarity,
+            identifiers=identifiers,
+            target_names=target_names,
+            initials=initials,
+            key=key,
+        )
+
+    def _query_vector(self, tokens: tuple[str, ...]) -> tuple[list[int], NDArray[np.float32]]:
+        counts = grams(tokens)
+        cols = [self.vocab[g] for g in counts if g in self.vocab]
+        rare = [c for c in cols if c not in self.common]
+        if rare:
+            cols = rare
+        if not cols:
+            return [], np.zeros(0, dtype=np.float32)
+        index = {c: i for i, c in enumerate(cols)}
+        weights = np.zeros(len(cols), dtype=np.float32)
+        for gram, count in counts.items():
+            col = self.vocab.get(gram)
+            if col is not None and col in index:
+                weights[index[col]] = count * self.gram_idf[col]
+        return cols, weights / max(float(np.linalg.norm(weights)), 1e-9)
+
+    def candidates(
+        self,
+        names: Sequence[tuple[str, ...]],
+        schema: str = "",
+        identifiers: Sequence[str] = (),
+        limit: int = 25,
+        names_per_target: int = 3,
+    ) -> list[tuple[int, float, list[int]]]:
+        """Up to ``limit`` (target index, retrieval score, best name rows), best first.
+
+        Identifier hits come first (score 1.0, all their names), then the
+        targets of the best-scoring names with their ``names_per_target``
+        best names: the precise scorer need not look at the others.
+        """
+        groups = QUERY_GROUPS.get(schema, QUERY_GROUPS[""])
+        found: dict[int, tuple[float, list[int]]] = {}
+        for value in identifiers:
+            for t_index in self.identifiers.get(normalize_identifier(value), []):
+                if SCHEMA_GROUPS.get(self.targets[t_index].schema, 1) in groups:
+                    found[t_index] = (1.0, list(self.target_names[t_index]))
+        for t_index, rows in self._initials_candidates(names, groups, limit // 2):
+            found.setdefault(t_index, (0.5, rows))
+        total: NDArray[np.float32] | None = None
+        for tokens in names:
+            cols, weights = self._query_vector(tokens)
+            if not cols:
+                continue
+            scores = self.matrix[:, cols].dot(weights)
+            total = scores if total is None else np.maximum(total, scores)
+        if total is not None:
+            if len(groups) < 4:
+                total = np.where(np.isin(self.name_group, groups), total, 0.0)
+            top = min(limit * 8, len(total))
+            if top < len(total):
+                best = np.argpartition(-total, top - 1)[:top]
+            else:
+                best = np.arange(len(total))
+            for row in best[np.argsort(-total[best], kind="stable")]:
+                score = float(total[row])
+                if score <= 0.0:
+                    break
+                t_index = int(self.name_target[row])
+                entry = found.get(t_index)
+                if entry is None:
+                    if len(found) >= limit:
+                        continue
+                    found[t_index] = (score, [int(row)])
+                elif entry[0] < 1.0 and len(entry[1]) < names_per_target:
+                    entry[1].append(int(row))
+        ranked = sorted(found.items(), key=lambda kv: -kv[1][0])[:limit]
+        return [(t, score, rows) for t, (score, rows) in ranked]
+
+    def _initials_candidates(
+        self, names: Sequence[tuple[str, ...]], groups: tuple[int, ...], limit: int
+    ) -> list[tuple[int, list[int]]]:
+        """Names holding a query's full word and a word starting with each of its initials.
+
+        "V. V. Ivankovich" or "J S Chol" share too few trigrams with the listed
+        name to rank high among the many names with the same surname; here the
+        names matching the most initials, and shortest, come first.
+        """
+        hits: Counter[int] = Counter()
+        for tokens in names:
+            letters = [t for t in tokens if len(t) == 1]
+            full = [t for t in tokens if len(t) >= 3]
+            if not letters or not full:
+                continue
+            for word in full:
+                for letter in letters:
+                    for row in self.initials.get(f"{skeleton(word)}|{letter}", ()):
+                        hits[row] += 1
+        if not hits:
+            return []
+        ranked = sorted(hits, key=lambda r: (-hits[r], len(self.name_tokens[r]), r))
+        out: dict[int, list[int]] = {}
+        for row in ranked:
+            t_index = int(self.name_target[row])
+            if self.name_group[row] not in groups:
+                continue
+            if t_index not in out:
+                if len(out) >= limit:
+                    continue
+                out[t_index] = []
+            if len(out[t_index]) < 3:
+                out[t_index].append(row)
+        return list(out.items())
+
+    def names_of(self, t_index: int) -> list[int]:
+        """Name rows of one target."""
+        return self.target_names[t_index]

@@ -1,0 +1,86 @@
+"""The scoring model: a logistic regression over the features, fitted by ``training``.
+
+The weights live in ``data/weights.json`` (written by ``python -m
+tripwire.screening.training``), never in code. The score is the model's
+probability that the pair is the same party; the explanation lists each
+feature's value, weight and contribution to the log-odds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tripwire.screening.features import FEATURE_NAMES, FEATURES, N_NAME
+
+WEIGHTS_FILE = "data/weights.json"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringModel:
+    weights: NDArray[np.float64]
+    bias: float
+    threshold: float
+    meta: dict[str, Any]
+
+    @property
+    def name_weights(self) -> NDArray[np.float64]:
+        return self.weights[:N_NAME]
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> ScoringModel:
+        if path is None:
+            text = resources.files("tripwire.screening").joinpath(WEIGHTS_FILE).read_text()
+        else:
+            text = path.read_text()
+        data = json.loads(text)
+        if tuple(data["features"]) != FEATURE_NAMES:
+            raise ValueError(
+                f"weights file lists features {data['features']}, the code has {FEATURE_NAMES}; "
+                "retrain with python -m tripwire.screening.training"
+            )
+        return cls(
+            weights=np.array(data["weights"], dtype=np.float64),
+            bias=float(data["bias"]),
+            threshold=float(data["threshold"]),
+            meta=dict(data.get("meta", {})),
+        )
+
+    def save(self, path: Path) -> None:
+        data = {
+            "features": list(FEATURE_NAMES),
+            "weights": [round(float(w), 6) for w in self.weights],
+            "bias": round(self.bias, 6),
+            "threshold": round(self.threshold, 4),
+            "meta": self.meta,
+        }
+        path.write_text(json.dumps(data, indent=2) + "\n")
+
+    def probability(self, vector: NDArray[np.float64] | list[float]) -> float:
+        logit = self.bias + float(np.dot(self.weights, vector))
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
+    def contributions(self, vector: list[float]) -> list[dict[str, Any]]:
+        """Each non-zero feature with its value, weight, contribution and description."""
+        out: list[dict[str, Any]] = []
+        for feature, weight, value in zip(FEATURES, self.weights, vector, strict=True):
+            if value == 0.0:
+                continue
+            out.append(
+                {
+                    "feature": feature.name,
+                    "value": round(float(value), 4),
+                    "weight": round(float(weight), 4),
+                    "contribution": round(float(weight * value), 4),
+                    "description": feature.description,
+                }
+            )
+        out.sort(key=lambda c: -abs(c["contribution"]))
+        return out

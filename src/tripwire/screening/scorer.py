@@ -1,0 +1,99 @@
+"""Score one query against one listed party: the one scoring implementation of tripwire.
+
+Screening, comparison, batch (and later payments and trade) all end here.
+The best (query name, list name) pair is chosen by the name part of the model,
+then birth date, country and identifier features are added, and the model
+turns the whole into a probability with an explanation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tripwire.screening.features import (
+    birth_date_features,
+    country_features,
+    identifier_features,
+    name_vector,
+)
+from tripwire.screening.model import ScoringModel
+from tripwire.screening.names import NameComparison, Rarity, compare_names
+from tripwire.screening.query import Query
+from tripwire.screening.targets import Target
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A scored pair: the score, the names that decided it, and why."""
+
+    score: float
+    query_name: str
+    list_name: str
+    name_kind: str
+    vector: list[float]
+    comparison: NameComparison
+    compared: dict[str, str] = field(default_factory=dict)
+
+    def explanation(self, model: ScoringModel) -> dict[str, Any]:
+        return {
+            "query_name": self.query_name,
+            "list_name": self.list_name,
+            "list_name_kind": self.name_kind,
+            "aligned": [
+                {
+                    "query": p.query,
+                    "list": p.listed,
+                    "similarity": round(p.similarity, 3),
+                    "how": p.kind,
+                }
+                for p in self.comparison.pairs
+            ],
+            "unmatched_query_tokens": list(self.comparison.unmatched_query_tokens),
+            "unmatched_list_tokens": list(self.comparison.unmatched_list_tokens),
+            "compared": self.compared,
+            "features": model.contributions(self.vector),
+            "bias": round(model.bias, 4),
+        }
+
+
+def score_pair(
+    model: ScoringModel,
+    rarity: Rarity,
+    query: Query,
+    target: Target,
+    names: list[tuple[str, tuple[str, ...], str]],
+) -> Scored:
+    """Score ``query`` against ``target``, whose names are (text, tokens, kind) triples."""
+    name_weights = model.name_weights
+    best: tuple[float, int, int, NameComparison, list[float]] | None = None
+    for qi, q_tokens in enumerate(query.tokens):
+        for ni, (_text, l_tokens, kind) in enumerate(names):
+            comparison = compare_names(q_tokens, l_tokens, target.schema, rarity)
+            vector = name_vector(comparison, kind)
+            logit = float(sum(w * v for w, v in zip(name_weights, vector, strict=True)))
+            if best is None or logit > best[0]:
+                best = (logit, qi, ni, comparison, vector)
+    assert best is not None, "a target always has names and a query always has tokens"
+    _logit, qi, ni, comparison, vector = best
+    dob, dob_shown = birth_date_features(query, target)
+    country, country_shown = country_features(query, target)
+    ident, ident_shown = identifier_features(query, target)
+    full = vector + dob + country + ident
+    compared = {}
+    if dob_shown:
+        compared["birth_date"] = f"{query.birth_date} vs {dob_shown}"
+    if country_shown:
+        compared["country"] = f"{', '.join(query.countries)} vs {country_shown}"
+    if ident_shown:
+        compared["identifier"] = f"{', '.join(query.identifiers)} vs {ident_shown}"
+    text, _tokens, kind = names[ni]
+    return Scored(
+        score=model.probability(full),
+        query_name=query.names[qi],
+        list_name=text,
+        name_kind=kind,
+        vector=full,
+        comparison=comparison,
+        compared=compared,
+    )
