@@ -10,12 +10,13 @@ export TRIPWIRE_HOME ?= $(CURDIR)/.tripwire
 $(BIN)/tripwire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	touch $(BIN)/tripwire
 
 install: $(BIN)/tripwire
 
-# Import the four official lists (OFAC SDN, UN, EU, UK) and show what is serving.
+# Import the four official lists (OFAC SDN, UN, EU, UK), show what is serving, then screen
+# the example customer file against them and print the hits (results CSV in TRIPWIRE_HOME).
 demo: install
 	$(BIN)/tripwire lists import \
 	  $(LISTS)/ofac/sdn.csv \
@@ -23,6 +24,8 @@ demo: install
 	  $(LISTS)/eu/eu_fsf-2026-05-01-rebuilt.xml.gz \
 	  $(LISTS)/uk/uk_sanctions_list-2026-08-22-rebuilt.xml.gz
 	$(BIN)/tripwire lists show
+	$(BIN)/tripwire screen examples/customers.csv \
+	  --output $(TRIPWIRE_HOME)/customers-results.csv --show
 
 test: install
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -34,3 +37,4 @@ lint: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_screen.py

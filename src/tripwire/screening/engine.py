@@ -117,7 +117,12 @@ class Screener:
         """Score one target, on the given name rows (default: all its names)."""
         index = self.index
         names = [
-            (index.name_text[row], index.name_tokens[row], index.name_kind[row])
+            (
+                index.name_text[row],
+                index.name_tokens[row],
+                index.name_kind[row],
+                index.name_weights[row],
+            )
             for row in (index.names_of(t_index) if rows is None else rows)
         ]
         return score_pair(self.model, index.rarity, query, index.targets[t_index], names)
@@ -128,7 +133,7 @@ class Screener:
         Token rarity comes from the loaded lists, exactly as in screening.
         """
         target = _as_target(right)
-        names = [(n, t, "name") for n, t in zip(right.names, right.tokens, strict=True)]
+        names = [(n, t, "name", None) for n, t in zip(right.names, right.tokens, strict=True)]
         return score_pair(self.model, self.index.rarity, left, target, names)
 
     def screen(

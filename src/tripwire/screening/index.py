@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from tripwire.screening.identifiers import normalize_identifier
-from tripwire.screening.names import Rarity
+from tripwire.screening.names import Rarity, list_weights
 from tripwire.screening.normalize import skeleton, tokenize
 from tripwire.screening.targets import Target
 
@@ -75,6 +75,8 @@ class CandidateIndex:
     identifiers: dict[str, list[int]]
     target_names: list[list[int]]
     initials: dict[str, list[int]]
+    name_weights: list[list[float]]
+    group_masks: dict[tuple[int, ...], NDArray[np.bool_]]
     key: str = ""
 
     @classmethod
@@ -138,15 +140,16 @@ class CandidateIndex:
                     for other in tokens:
                         if other is not full:
                             initials.setdefault(f"{skeleton(full)}|{other[0]}", []).append(row)
+        name_group_array = np.array(
+            [SCHEMA_GROUPS.get(targets[t].schema, 1) for t in name_target], dtype=np.int8
+        )
         target_names: list[list[int]] = [[] for _ in targets]
         for row, t_index in enumerate(name_target):
             target_names[t_index].append(row)
         return cls(
             targets=list(targets),
             name_target=np.array(name_target, dtype=np.int32),
-            name_group=np.array(
-                [SCHEMA_GROUPS.get(targets[t].schema, 1) for t in name_target], dtype=np.int8
-            ),
+            name_group=name_group_array,
             name_tokens=name_tokens,
             name_kind=name_kind,
             name_text=name_text,
@@ -158,6 +161,15 @@ class CandidateIndex:
             identifiers=identifiers,
             target_names=target_names,
             initials=initials,
+            name_weights=[
+                list_weights(tokens, targets[t].schema, rarity)
+                for tokens, t in zip(name_tokens, name_target, strict=True)
+            ],
+            group_masks={
+                groups: np.isin(name_group_array, groups)
+                for groups in set(QUERY_GROUPS.values())
+                if len(groups) < len(set(SCHEMA_GROUPS.values()))
+            },
             key=key,
         )
 
@@ -207,8 +219,9 @@ class CandidateIndex:
             scores = self.matrix[:, cols].dot(weights)
             total = scores if total is None else np.maximum(total, scores)
         if total is not None:
-            if len(groups) < 4:
-                total = np.where(np.isin(self.name_group, groups), total, 0.0)
+            mask = self.group_masks.get(groups)
+            if mask is not None:
+                total = np.where(mask, total, 0.0)
             top = min(limit * 8, len(total))
             if top < len(total):
                 best = np.argpartition(-total, top - 1)[:top]

@@ -91,7 +91,8 @@ class Rarity:
         return self.idf.get(skeleton(token), self.default)
 
 
-def _list_weights(tokens: tuple[str, ...], schema: str, rarity: Rarity) -> list[float]:
+def list_weights(tokens: tuple[str, ...], schema: str, rarity: Rarity) -> list[float]:
+    """Rarity weights of a list name's tokens, patronymics and legal forms discounted."""
     weights = []
     for i, token in enumerate(tokens):
         w = rarity.weight(token)
@@ -124,11 +125,19 @@ def _joined_similarity(
 
 
 def compare_names(
-    query: tuple[str, ...], listed: tuple[str, ...], schema: str, rarity: Rarity
+    query: tuple[str, ...],
+    listed: tuple[str, ...],
+    schema: str,
+    rarity: Rarity,
+    l_weights: list[float] | None = None,
 ) -> NameComparison:
-    """Align ``query`` with ``listed`` tokens and compute the name features."""
+    """Align ``query`` with ``listed`` tokens and compute the name features.
+
+    ``l_weights`` (from :func:`list_weights`) may be passed in precomputed.
+    """
     q_weights = [rarity.weight(t) for t in query]
-    l_weights = _list_weights(listed, schema, rarity)
+    if l_weights is None:
+        l_weights = list_weights(listed, schema, rarity)
     candidates = []
     for i, qt in enumerate(query):
         if len(qt) == 1:
@@ -153,7 +162,7 @@ def compare_names(
             # A misspelt query token is as rare as the list token it stands for.
             q_weights[i] = rarity.weight(listed[j])
             pairs.append(Aligned(query[i], listed[j], sim, "token"))
-        if strict:
+        if strict and (len(q_used) < len(query) or len(l_used) < len(listed)):
             _align_joined(query, listed, q_used, l_used, pairs)
     initials = _align_initials(query, listed, q_used, l_used, pairs)
     q_total = sum(q_weights) or 1.0
@@ -206,6 +215,8 @@ def _align_joined(
                 k = (j + 1) % len(two)
                 if j in two_used or k in two_used:
                     continue
+                if abs(len(two[j]) + len(two[k]) - len(token)) > 0.16 * len(token) + 1:
+                    continue  # too different in length to reach the similarity asked
                 for joined in (two[j] + two[k], two[k] + two[j]):
                     sim = token_similarity(token, joined)
                     if sim >= 0.8:

@@ -8,6 +8,7 @@ turns the whole into a probability with an explanation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,14 +63,18 @@ def score_pair(
     rarity: Rarity,
     query: Query,
     target: Target,
-    names: list[tuple[str, tuple[str, ...], str]],
+    names: Sequence[tuple[str, tuple[str, ...], str, list[float] | None]],
 ) -> Scored:
-    """Score ``query`` against ``target``, whose names are (text, tokens, kind) triples."""
+    """Score ``query`` against ``target``; names are (text, tokens, kind, token weights).
+
+    Token weights (:func:`~tripwire.screening.names.list_weights`) come precomputed
+    from the index; ``None`` computes them here.
+    """
     name_weights = model.name_weights
     best: tuple[float, int, int, NameComparison, list[float]] | None = None
     for qi, q_tokens in enumerate(query.tokens):
-        for ni, (_text, l_tokens, kind) in enumerate(names):
-            comparison = compare_names(q_tokens, l_tokens, target.schema, rarity)
+        for ni, (_text, l_tokens, kind, l_weights) in enumerate(names):
+            comparison = compare_names(q_tokens, l_tokens, target.schema, rarity, l_weights)
             vector = name_vector(comparison, kind)
             logit = float(sum(w * v for w, v in zip(name_weights, vector, strict=True)))
             if best is None or logit > best[0]:
@@ -87,7 +92,7 @@ def score_pair(
         compared["country"] = f"{', '.join(query.countries)} vs {country_shown}"
     if ident_shown:
         compared["identifier"] = f"{', '.join(query.identifiers)} vs {ident_shown}"
-    text, _tokens, kind = names[ni]
+    text, _tokens, kind, _weights = names[ni]
     return Scored(
         score=model.probability(full),
         query_name=query.names[qi],

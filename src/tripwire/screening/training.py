@@ -304,7 +304,13 @@ def make_examples(
             if same is None:
                 continue
             names = [
-                (index.name_text[r], index.name_tokens[r], index.name_kind[r]) for r in name_rows
+                (
+                    index.name_text[r],
+                    index.name_tokens[r],
+                    index.name_kind[r],
+                    index.name_weights[r],
+                )
+                for r in name_rows
             ]
             rows.append(score_pair(model, index.rarity, query, candidate, names).vector)
             labels.append(1.0 if same else 0.0)
