@@ -13,7 +13,6 @@ import datetime as dt
 import gzip
 import json
 import re
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -332,17 +331,6 @@ def test_sdn_published_is_unknown(
     sdn: tuple[list[ListEntity], ParseContext, OFACCSVParser],
 ) -> None:
     assert sdn[1].published is None
-
-
-@pytest.mark.slow
-def test_sdn_performance() -> None:
-    path = shared_file("lists/ofac/sdn.csv")
-    _parse(shared_file("lists/ofac/non-sdn/cons_prim.csv"))  # warm FtM's lookup tables
-    start = time.perf_counter()
-    entities, _ctx, _parser = _parse(path)
-    elapsed = time.perf_counter() - start
-    assert len(entities) > 40_000
-    assert elapsed < 8.0, f"sdn.csv with companions took {elapsed:.1f} s"
 
 
 # --- the consolidated (non-SDN) list ---------------------------------------------------

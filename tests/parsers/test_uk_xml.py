@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -86,12 +85,10 @@ def test_full_list_counts_match_the_file(full: tuple[list[ListEntity], ParseCont
 
 
 @pytest.mark.slow
-def test_full_list_parses_fast_and_ids_are_stable() -> None:
+def test_full_list_ids_are_stable() -> None:
+    """Speed is measured in benchmarks/bench_ingest.py, not asserted here."""
     path = shared_file(FULL)
-    _parse(path)  # warm FtM's country tables, as an import of several lists does
-    started = time.perf_counter()
     first, _ = _parse(path)
-    assert time.perf_counter() - started < 6.0
     second, _ = _parse(path)
     assert [e.id for e in first] == [e.id for e in second]
     assert len({e.id for e in first}) == len(first)
