@@ -195,6 +195,16 @@ def compare_names(
     )
 
 
+def _joined_pair_similarity(token: str, first: str, second: str) -> float:
+    """Similarity of a token to two words written together (on skeletons, no regex work)."""
+    if token == first + second:
+        return 1.0
+    one, two = skeleton(token), skeleton(first) + skeleton(second)
+    if one == two:
+        return 0.95
+    return 0.95 * (1.0 - OSA.distance(one, two) / max(len(one), len(two)))
+
+
 def _align_joined(
     query: tuple[str, ...],
     listed: tuple[str, ...],
@@ -217,8 +227,8 @@ def _align_joined(
                     continue
                 if abs(len(two[j]) + len(two[k]) - len(token)) > 0.16 * len(token) + 1:
                     continue  # too different in length to reach the similarity asked
-                for joined in (two[j] + two[k], two[k] + two[j]):
-                    sim = token_similarity(token, joined)
+                for first, second in ((two[j], two[k]), (two[k], two[j])):
+                    sim = _joined_pair_similarity(token, first, second)
                     if sim >= 0.8:
                         one_used[i] = sim
                         two_used[j] = two_used[k] = sim
