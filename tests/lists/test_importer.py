@@ -100,3 +100,24 @@ def test_march_24_2022_ofac_designations(store: Store) -> None:
             assert field.field in relation_fields and not field.removed, change
             assert all(any(i in line for i in added_ids) for line in field.added), change
     assert amended <= {c.source_ref for c in diff.changed}
+
+
+def test_an_older_publication_does_not_roll_the_list_back(sqlite_store: Store) -> None:
+    new = import_publication(sqlite_store, shared_file("lists/un/UN_consolidated-2026-02-27.xml"))
+    old = import_publication(sqlite_store, shared_file("lists/un/UN_consolidated-2022-09-15.xml"))
+    assert old.outcome == "refused" and "older than the serving version" in old.message
+    assert sqlite_store.current_version("un_sc").id == new.version_id  # type: ignore[union-attr]
+    forced = import_publication(
+        sqlite_store, shared_file("lists/un/UN_consolidated-2022-09-15.xml"), force=True
+    )
+    assert forced.outcome == "imported"
+
+
+def test_a_cut_gzip_file_fails_cleanly(sqlite_store: Store, tmp_path: Path) -> None:
+    whole = shared_file("lists/eu/eu_fsf-2026-05-01-rebuilt.xml.gz").read_bytes()
+    cut = tmp_path / "eu_fsf-cut.xml.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    result = import_publication(sqlite_store, cut, format="eu_fsf")
+    assert result.outcome == "failed" and "eu_fsf-cut.xml.gz" in result.message
+    assert sqlite_store.versions("eu_fsf") == []
+    assert sqlite_store.events("eu_fsf")[0]["outcome"] == "failed"

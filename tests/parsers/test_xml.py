@@ -61,3 +61,15 @@ def test_broken_xml_names_the_file(tmp_path: Path) -> None:
     path.write_bytes(DOC[: len(DOC) // 2])
     with pytest.raises(FormatError, match="cut.xml: XML syntax error"):
         list(iter_elements(path, {"item"}))
+
+
+def test_a_doctype_hidden_behind_a_long_comment_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "padded.xml"
+    padding = b"<!--" + b"x" * 70_000 + b"-->"
+    path.write_bytes(
+        b'<?xml version="1.0"?>'
+        + padding
+        + b'<!DOCTYPE l [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><l><item>&xxe;</item></l>'
+    )
+    with pytest.raises(FormatError, match="DTD"):
+        list(iter_elements(path, {"item"}))

@@ -108,3 +108,10 @@ def test_huge_and_mixed_script_names_are_screened_not_crashed(un_screener: Scree
     un_screener.screen(Query.create("Ri Won Ho " * 2000, schema="Person"))
     mixed = _top(un_screener, "Ri Won Хо", schema="Person")
     assert mixed.source_ref == "KPi.033"
+
+
+def test_a_query_without_schema_reads_the_name_both_ways(un_screener: Screener) -> None:
+    query = Query.create("Ri Won Ho")
+    assert ("ri", "won", "ho") in query.tokens
+    top = un_screener.screen(query, threshold=0.0)[0]
+    assert top.source_ref == "KPi.033" and top.score >= un_screener.threshold

@@ -72,3 +72,9 @@ def test_identifier_forms() -> None:
     assert guess_kind("1027700132195") == "ogrn"  # Sberbank's OGRN
     assert guess_kind("253400WSS48YWMBUA688") is None or guess_kind("253400WSS48YWMBUA688") == "lei"
     assert guess_kind("A1234") is None
+
+
+def test_register_numbers_never_decide_a_match() -> None:
+    company = _target(schema="Company", identifiers=(("registration", "HRB12345", "HRB 12345"),))
+    query = Query.create("John Smith", identifiers="HRB 12345")
+    assert identifier_features(query, company)[0] == [0.0, 0.0]

@@ -16,8 +16,10 @@ def test_index_cache_follows_the_serving_versions(sqlite_store: Store, tmp_path:
     first = Screener.from_store(sqlite_store, cache)
     files = list(cache.glob("index-*.pickle"))
     assert len(files) == 1 and len(first.index.targets) == 699 + 253
+    built = files[0].stat().st_mtime_ns
     again = Screener.from_store(sqlite_store, cache)
     assert again.index.key == first.index.key and list(cache.glob("index-*.pickle")) == files
+    assert files[0].stat().st_mtime_ns == built  # loaded, not rebuilt
 
     import_publication(sqlite_store, shared_file("lists/un/UN_consolidated-2026-02-27.xml"))
     newer = Screener.from_store(sqlite_store, cache)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,8 @@ from tripwire.model.entity import ListEntity
 from tripwire.parsers.base import FormatError, ListParser, ParseContext, ParseIssue
 from tripwire.parsers.registry import detect_format, get_parser
 from tripwire.store import NewVersion, Store
+
+_SOURCE_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 
 Outcome = Literal["imported", "unchanged", "refused", "failed"]
 Progress = Callable[[int], None]
@@ -147,6 +151,13 @@ def import_publication(
     except (FormatError, KeyError, OSError) as exc:
         return ImportResult(source or "?", "failed", str(exc).strip("'\""), files=[str(path)])
     source = source or parser.default_source(path)
+    if not _SOURCE_NAME.match(source):
+        return ImportResult(
+            source[:64],
+            "failed",
+            f"source name {source!r} must be 1-64 letters, digits, '_' or '-'",
+            files=[str(path)],
+        )
     files = publication_files(path, parser)
     result = ImportResult(source, "failed", "", format=parser.NAME, files=[str(p) for p in files])
     try:
@@ -165,8 +176,11 @@ def import_publication(
     except FormatError as exc:
         result.message = str(exc)
         return _finish(store, result, started)
-    except (OSError, UnicodeError, ValueError) as exc:
-        result.message = f"{path}: could not be parsed as {parser.NAME}: {exc}"
+    except (OSError, EOFError, zlib.error, UnicodeError, ValueError) as exc:
+        # EOFError / zlib.error: a cut or corrupt .gz file.
+        result.message = (
+            f"{path}: could not be parsed as {parser.NAME}: {exc or type(exc).__name__}"
+        )
         return _finish(store, result, started)
     result.summary = ctx.summary()
     result.issues = list(ctx.issues)
@@ -183,6 +197,20 @@ def import_publication(
             f"{source}: new publication has {parties} listed entries against {current.parties} "
             f"in version {current.id} ({lost:.0%} fewer, limit {max_shrink:.0%}); "
             "version kept (use --force to accept)"
+        )
+        return _finish(store, result, started)
+    newer_published = ctx.published or published
+    if (
+        current is not None
+        and not force
+        and newer_published is not None
+        and current.published is not None
+        and newer_published < current.published
+    ):
+        result.outcome = "refused"
+        result.message = (
+            f"{source}: publication of {newer_published} is older than the serving version "
+            f"{current.id} ({current.published}); version kept (use --force to roll back)"
         )
         return _finish(store, result, started)
     rows = []
@@ -217,6 +245,7 @@ def import_publication(
         if latest is not None and latest.sha256 == digest and not force:
             result.outcome, result.version_id = "unchanged", latest.id
             result.message = f"{source}: imported meanwhile as version {latest.id}"
+            store.log_event(conn, source, result.outcome, result.message, result.version_id)
         else:
             result.version_id = store.add_version(conn, new)
             result.outcome = "imported"

@@ -11,6 +11,7 @@ installations point ``TRIPWIRE_LISTS_DIR`` at a folder of files instead.
 from __future__ import annotations
 
 import base64
+import binascii
 import datetime as dt
 import email.utils
 import hashlib
@@ -57,11 +58,18 @@ def _digest_header(response: httpx.Response) -> tuple[str, bytes] | None:
             algo, _, encoded = part.strip().partition("=")
             encoded = encoded.strip().strip(":")
             if algo.lower() in ("sha-256", "sha256"):
-                return "sha256", base64.b64decode(encoded)
+                return "sha256", _b64(encoded, header)
     md5 = response.headers.get("content-md5")
     if md5:
-        return "md5", base64.b64decode(md5)
+        return "md5", _b64(md5, "content-md5")
     return None
+
+
+def _b64(value: str, header: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DownloadError(f"malformed {header} header: {value!r}") from exc
 
 
 def download(
@@ -163,6 +171,44 @@ def file_url(source: Source, file: SourceFile, mirror: str | None) -> str:
 
 
 def update_source(
+    store: Store,
+    source: Source,
+    *,
+    downloads: Path,
+    client: httpx.Client,
+    mirror: str | None = None,
+    force: bool = False,
+    max_shrink: float = DEFAULT_MAX_SHRINK,
+    retries: int = 3,
+    backoff: float = 1.0,
+) -> ImportResult:
+    """Download ``source`` and import it if it changed; the serving version survives failure.
+
+    Whatever goes wrong with one source (network, disk, a bad mirror URL) becomes a
+    "failed" result with a logged event, so that the other sources still update.
+    """
+    try:
+        return _update_source(
+            store,
+            source,
+            downloads=downloads,
+            client=client,
+            mirror=mirror,
+            force=force,
+            max_shrink=max_shrink,
+            retries=retries,
+            backoff=backoff,
+        )
+    except (OSError, httpx.HTTPError, DownloadError, ValueError) as exc:
+        return _refuse(
+            store,
+            source,
+            "failed",
+            f"{source.name}: {exc or type(exc).__name__}; previous version kept",
+        )
+
+
+def _update_source(
     store: Store,
     source: Source,
     *,

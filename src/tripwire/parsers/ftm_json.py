@@ -46,7 +46,7 @@ class FtMJSONParser(ListParser):
     def default_source(cls, path: Path) -> str:
         """``ftm_<file stem>``, so two FtM files never replace each other's versions."""
         stem = path.name.split(".")[0]
-        return "ftm_" + _SLUG.sub("_", stem.lower()).strip("_")
+        return ("ftm_" + _SLUG.sub("_", stem.lower()).strip("_"))[:64]
 
     def parse(self, path: Path, ctx: ParseContext) -> Iterator[ListEntity]:
         latest: str | None = None
@@ -105,6 +105,9 @@ class FtMJSONParser(ListParser):
                 ctx.issue(path, record, prop, f"{schema_name} has no property {prop!r}")
                 continue
             for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, (dict, list)) or value is None:
+                    ctx.issue(path, record, prop, f"value {value!r} is not text or a number")
+                    continue
                 if not isinstance(value, str):
                     value = str(value)
                 ctx.add(proxy, prop, value, file=path, record=record, field_name=prop)

@@ -241,9 +241,9 @@ def _read_rows(path: Path, ctx: ParseContext) -> Iterator[tuple[int, list[str]]]
                 continue
             yield reader.line_num, cells
     except csv.Error as exc:
-        ctx.reject(
-            path, f"line {reader.line_num}", "csv", f"unreadable CSV, rest of file skipped: {exc}"
-        )
+        # The rest of the file cannot be read: importing what came before would serve a
+        # silently truncated list.
+        raise FormatError(path, f"line {reader.line_num}: unreadable CSV: {exc}") from exc
 
 
 def phone_variants(value: str) -> list[str]:
@@ -410,6 +410,18 @@ class OFACCSVParser(ListParser):
             files.get("add"),
             files.get("comments"),
         )
+        for role, what in (
+            ("alt", "aliases"),
+            ("add", "addresses"),
+            ("comments", "the overflow of remarks longer than 1,000 characters"),
+        ):
+            if role not in files:
+                ctx.issue(
+                    path,
+                    "file",
+                    role,
+                    f"no {role} companion file beside {path.name}: {what} not imported",
+                )
         if comments_path is not None:
             self._read_comments(comments_path, records, ctx)
         for record in records.values():

@@ -49,6 +49,17 @@ def _check_head(path: Path, head: bytes) -> None:
         )
 
 
+def _check_doctype(path: Path, element: Any) -> None:
+    """Refuse any DOCTYPE, wherever it stands (the head check sees only the first 64 KB).
+
+    lxml already neither expands entities nor loads DTDs here; a list file has no
+    business declaring them, and silently dropped entity references would corrupt names.
+    """
+    docinfo = element.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise FormatError(path, "XML with a DTD (DOCTYPE) is refused")
+
+
 def iter_elements(
     path: Path,
     tags: set[str],
@@ -75,8 +86,12 @@ def iter_elements(
             huge_tree=False,
             remove_comments=True,
         )
+        checked = False
         try:
             for _event, element in context:
+                if not checked:
+                    _check_doctype(path, element)
+                    checked = True
                 if etree.QName(element).localname in tags:
                     yield element
                     element.clear(keep_tail=False)
@@ -106,6 +121,7 @@ def root_attributes(
                 load_dtd=False,
                 huge_tree=False,
             ):
+                _check_doctype(path, element)
                 return etree.QName(element).localname, dict(element.attrib)
         except etree.XMLSyntaxError as exc:
             raise FormatError(path, f"XML syntax error: {exc}") from exc

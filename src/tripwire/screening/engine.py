@@ -8,12 +8,13 @@ new list version (or a change of the normalisation code) builds a new one.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import tempfile
 import time
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,19 @@ from tripwire.screening.scorer import Scored, score_pair
 from tripwire.screening.targets import Target, targets_from_entities
 from tripwire.store import Store, VersionRow
 
+log = logging.getLogger(__name__)
+
 #: How many candidates the precise scorer looks at per query.
 CANDIDATES = 20
-_CODE_FILES = ("normalize.py", "index.py", "targets.py", "identifiers.py", "data/honorifics.txt")
+_CODE_FILES = (
+    "normalize.py",
+    "names.py",
+    "index.py",
+    "targets.py",
+    "identifiers.py",
+    "data/honorifics.txt",
+    "data/legal_forms.txt",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +75,16 @@ def index_key(versions: list[VersionRow]) -> str:
     package = resources.files("tripwire.screening")
     for name in _CODE_FILES:
         digest.update(package.joinpath(name).read_bytes())
+    for dependency in ("rigour", "followthemoney", "rapidfuzz", "scipy", "numpy"):
+        digest.update(f"{dependency}={metadata.version(dependency)}".encode())
     return digest.hexdigest()[:24]
 
 
 def load_targets(store: Store, versions: list[VersionRow]) -> list[Target]:
     entities = []
     for version in versions:
-        for entity in store.version_entities(version.id):
-            if entity.listed:
-                entities.append((version.source, entity.caption, entity.data))
+        for entity in store.version_entities(version.id, listed_only=True):
+            entities.append((version.source, entity.caption, entity.data))
     return targets_from_entities(entities)
 
 
@@ -103,8 +115,12 @@ class Screener:
         path = cache_dir / f"index-{key}.pickle" if cache_dir else None
         index: CandidateIndex | None = None
         if path is not None and path.exists():
-            with path.open("rb") as handle:
-                index = pickle.load(handle)
+            try:
+                with path.open("rb") as handle:
+                    index = pickle.load(handle)
+            except Exception as exc:  # a damaged or foreign cache file is rebuilt, not fatal
+                log.warning("screening index %s unreadable (%s); rebuilding", path, exc)
+                index = None
         if index is None:
             index = CandidateIndex.build(load_targets(store, versions), key=key)
             if path is not None:

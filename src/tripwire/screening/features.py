@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tripwire.screening.identifiers import guess_kind, normalize_identifier
+from tripwire.screening.identifiers import (
+    MIN_LENGTH,
+    STRONG_KINDS,
+    guess_kind,
+    normalize_identifier,
+)
 from tripwire.screening.names import NameComparison
 from tripwire.screening.query import Query
 from tripwire.screening.targets import Target
@@ -65,7 +70,9 @@ OTHER_FEATURES: tuple[Feature, ...] = (
     Feature("dob_conflict", "birth dates given on both sides and more than a year apart"),
     Feature("country_match", "a query country is a country of the listed party"),
     Feature("country_conflict", "countries given on both sides and none in common"),
-    Feature("id_match", "an identifier (IMO, passport, INN, OGRN, BIC, LEI, ...) is the same"),
+    Feature(
+        "id_match", "a unique identifier (IMO, MMSI, passport, INN, OGRN, BIC, LEI) is the same"
+    ),
     Feature("id_conflict", "an identifier of the same kind differs"),
 )
 FEATURES: tuple[Feature, ...] = NAME_FEATURES + OTHER_FEATURES
@@ -147,7 +154,11 @@ def identifier_features(query: Query, target: Target) -> tuple[list[float], str]
     """An exact identifier hit; or a conflict when a recognisable kind differs."""
     if not query.identifiers or not target.identifiers:
         return [0.0, 0.0], ""
-    listed = {value: (kind, raw) for kind, value, raw in target.identifiers}
+    listed = {
+        value: (kind, raw)
+        for kind, value, raw in target.identifiers
+        if kind in STRONG_KINDS and len(value) >= MIN_LENGTH
+    }
     for value in query.identifiers:
         norm = normalize_identifier(value)
         if norm in listed:

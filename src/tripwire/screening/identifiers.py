@@ -33,6 +33,13 @@ PROPERTY_KINDS: dict[str, str] = {
     "kppCode": "registration",
 }
 
+#: Kinds whose numbers are unique worldwide (or by their checksum, near enough) and so
+#: identify a party on their own. Register, tax and ID numbers repeat across countries
+#: and registries: they are shown, but never decide a match.
+STRONG_KINDS = frozenset({"imo", "mmsi", "lei", "bic", "inn", "ogrn", "passport"})
+#: Shorter "identifiers" ("1", "A12") are too easily equal by chance.
+MIN_LENGTH = 6
+
 _ALNUM = re.compile(r"[^A-Z0-9]")
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 

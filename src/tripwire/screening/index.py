@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from tripwire.screening.identifiers import normalize_identifier
+from tripwire.screening.identifiers import MIN_LENGTH, STRONG_KINDS, normalize_identifier
 from tripwire.screening.names import Rarity, list_weights
 from tripwire.screening.normalize import skeleton, tokenize
 from tripwire.screening.targets import Target
@@ -127,7 +127,9 @@ class CandidateIndex:
         rarity = Rarity(idf, default=1.0)
         identifiers: dict[str, list[int]] = {}
         for t_index, target in enumerate(targets):
-            for _kind, value, _raw in target.identifiers:
+            for kind, value, _raw in target.identifiers:
+                if kind not in STRONG_KINDS or len(value) < MIN_LENGTH:
+                    continue
                 bucket = identifiers.setdefault(value, [])
                 if t_index not in bucket:
                     bucket.append(t_index)

@@ -22,6 +22,7 @@ import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
+from rapidfuzz.distance import OSA
 from rigour._core import obj_name_prefixes_list, person_name_prefixes_list
 from rigour.names import replace_org_types_compare
 from rigour.text import ascii_text
@@ -135,12 +136,12 @@ def tokenize(name: str, schema: str = "") -> tuple[str, ...]:
     text = clean_text(name)
     if not text:
         return ()
-    text = strip_prefixes(text, schema)
+    text = _APOSTROPHES.sub("", strip_prefixes(text, schema))  # Sa'd is one word, not "Sa"
     is_org = schema in ORG_SCHEMATA or schema == ""
     if is_org:
         # Before transliteration (GmbH with its umlaut, ООО in Cyrillic, S.A. with dots) ...
         text = replace_org_types_compare(text, generic=True)
-    text = _APOSTROPHES.sub("", ascii_text(text).lower().replace("?", ""))
+    text = _APOSTROPHES.sub("", ascii_text(text).lower().replace("?", ""))  # ICU may add some
     tokens = tuple(t for t in _NON_ALNUM.split(text) if t)
     if is_org:
         # ... and after, on clean tokens, with misspelt long forms folded first.
@@ -165,8 +166,6 @@ def _word_matches(token: str, word: str) -> bool:
         return True
     if len(word) < 5:
         return False
-    from rapidfuzz.distance import OSA
-
     allowed = 2 if len(word) >= 10 else 1
     return OSA.distance(skeleton(token), skeleton(word)) <= allowed
 

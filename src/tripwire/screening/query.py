@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +14,15 @@ from tripwire.screening.index import QUERY_GROUPS
 from tripwire.screening.normalize import clean_text, tokenize
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$")
+
+
+def _real_date(match: re.Match[str]) -> bool:
+    year, month, day = match.group(1), match.group(2), match.group(3)
+    try:
+        dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return False
+    return True
 
 
 class QueryError(ValueError):
@@ -51,18 +61,22 @@ class Query:
             raise QueryError("schema", f"unknown schema {schema!r}; use one of {allowed}")
         kept: list[str] = []
         tokens: list[tuple[str, ...]] = []
+        # Without a schema a name may be a person's or a company's: read it both ways
+        # (titles stripped as for a person, legal forms made generic as for a company).
+        readings = (schema,) if schema else ("Person", "Organization")
         for name in raw:
             text = clean_text(name or "")
-            toks = tokenize(text, schema)
-            if toks and toks not in tokens:
-                kept.append(text)
-                tokens.append(toks)
+            for reading in readings:
+                toks = tokenize(text, reading)
+                if toks and toks not in tokens:
+                    kept.append(text)
+                    tokens.append(toks)
         if not tokens:
             raise QueryError("name", "no name to screen (empty, or only punctuation or titles)")
         date = (birth_date or "").strip() or None
         if date is not None:
             match = _DATE.match(date)
-            if match is None or not 1 <= int(match.group(2) or 1) <= 12:
+            if match is None or not _real_date(match):
                 raise QueryError("birth_date", f"{date!r} is not YYYY, YYYY-MM or YYYY-MM-DD")
         codes: list[str] = []
         for country in [countries] if isinstance(countries, str) else list(countries or []):

@@ -21,6 +21,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -155,6 +157,11 @@ class Store:
         cfg.set_main_option(
             "script_location", str(resources.files("tripwire.store") / "migrations")
         )
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        with self.engine.connect() as conn:
+            # A plain read first: readers must not queue behind an import for the write lock.
+            if MigrationContext.configure(conn).get_current_revision() == head:
+                return
         with self.engine.connect() as conn:
             conn = conn.execution_options(tripwire_write=True)
             with conn.begin():
@@ -226,9 +233,10 @@ class Store:
             return {r.entity_id: (r.hash, bool(r.listed)) for r in conn.execute(query)}
 
     def version_entities(
-        self, version_id: int, ids: Iterable[str] | None = None
+        self, version_id: int, ids: Iterable[str] | None = None, *, listed_only: bool = False
     ) -> list[StoredEntity]:
-        """Entities of one version (all, or those in ``ids``)."""
+        """Entities of one version (all, or those in ``ids``; only listed parties if asked),
+        in entity id order on every backend."""
         base = (
             sa.select(
                 version_entity.c.entity_id,
@@ -239,7 +247,10 @@ class Store:
             )
             .join(entity_content, entity_content.c.hash == version_entity.c.hash)
             .where(version_entity.c.version_id == version_id)
+            .order_by(version_entity.c.entity_id)
         )
+        if listed_only:
+            base = base.where(version_entity.c.listed.is_(True))
         out: list[StoredEntity] = []
         with self.engine.connect() as conn:
             if ids is None:
