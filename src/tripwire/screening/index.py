@@ -199,11 +199,12 @@ class CandidateIndex:
         limit: int = 25,
         names_per_target: int = 3,
     ) -> list[tuple[int, float, list[int]]]:
-        """Up to ``limit`` (target index, retrieval score, best name rows), best first.
+        """(target index, retrieval score, best name rows), best first.
 
-        Identifier hits come first (score 1.0, all their names), then the
-        targets of the best-scoring names with their ``names_per_target``
-        best names: the precise scorer need not look at the others.
+        ``limit`` parties from the trigram ranking with their ``names_per_target``
+        best names (the precise scorer need not look at the others), plus, on
+        top, identifier hits (score 1.0, all their names) and, for queries with
+        initials, up to ``limit // 2`` parties from the initials lookup.
         """
         groups = QUERY_GROUPS.get(schema, QUERY_GROUPS[""])
         found: dict[int, tuple[float, list[int]]] = {}
@@ -229,6 +230,7 @@ class CandidateIndex:
                 best = np.argpartition(-total, top - 1)[:top]
             else:
                 best = np.arange(len(total))
+            added = 0
             for row in best[np.argsort(-total[best], kind="stable")]:
                 score = float(total[row])
                 if score <= 0.0:
@@ -236,12 +238,13 @@ class CandidateIndex:
                 t_index = int(self.name_target[row])
                 entry = found.get(t_index)
                 if entry is None:
-                    if len(found) >= limit:
+                    if added >= limit:
                         continue
+                    added += 1
                     found[t_index] = (score, [int(row)])
                 elif entry[0] < 1.0 and len(entry[1]) < names_per_target:
                     entry[1].append(int(row))
-        ranked = sorted(found.items(), key=lambda kv: -kv[1][0])[:limit]
+        ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
         return [(t, score, rows) for t, (score, rows) in ranked]
 
     def _initials_candidates(

@@ -161,29 +161,41 @@ def _legal_phrases() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(sorted(phrases, key=lambda p: -len(p[1])))
 
 
-def _word_matches(token: str, word: str) -> bool:
+def _word_distance(token: str, word: str) -> int | None:
+    """Typos between a token and a legal-form word; None when too far (or word too short)."""
     if token == word:
-        return True
-    if len(word) < 5:
+        return 0
+    if len(word) < 5 or abs(len(token) - len(word)) > 2:
+        return None
+    distance = int(OSA.distance(skeleton(token), skeleton(word)))
+    return distance if distance <= 2 else None
+
+
+def _phrase_at(tokens: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> bool:
+    """A phrase matches with one typo per word of ten letters or more, and in all at most
+    one typo (single words) or one fewer than it has words (phrases)."""
+    if start + len(phrase) > len(tokens):
         return False
-    allowed = 2 if len(word) >= 10 else 1
-    return OSA.distance(skeleton(token), skeleton(word)) <= allowed
+    total = 0
+    for token, word in zip(tokens[start : start + len(phrase)], phrase, strict=True):
+        distance = _word_distance(token, word)
+        if distance is None or (distance == 2 and len(word) < 10 and len(phrase) == 1):
+            return False
+        total += distance
+    return total <= max(1, len(phrase) - 1)
 
 
 def _fuzzy_legal_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """Replace misspelt long legal forms (Obshhchestvo s ...) by their generic form."""
-    if len(tokens) < 2 or all(len(t) < 8 for t in tokens):
+    """Replace misspelt legal forms (Obshhchestvo s ..., Limitted) by their generic form."""
+    if len(tokens) < 2 or all(len(t) < 6 for t in tokens):
         return tokens
     out: list[str] = []
     i = 0
     while i < len(tokens):
         for generic, phrase in _legal_phrases():
-            end = i + len(phrase)
-            if end <= len(tokens) and all(
-                _word_matches(t, w) for t, w in zip(tokens[i:end], phrase, strict=True)
-            ):
+            if _phrase_at(tokens, i, phrase):
                 out.append(generic)
-                i = end
+                i += len(phrase)
                 break
         else:
             out.append(tokens[i])
