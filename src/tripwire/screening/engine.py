@@ -21,6 +21,7 @@ from typing import Any
 from tripwire.screening.identifiers import guess_kind, normalize_identifier
 from tripwire.screening.index import CandidateIndex
 from tripwire.screening.model import ScoringModel
+from tripwire.screening.names import Prepared, prepare_query
 from tripwire.screening.query import Query
 from tripwire.screening.scorer import Scored, score_pair
 from tripwire.screening.targets import Target, targets_from_entities
@@ -129,19 +130,24 @@ class Screener:
         screener.load_seconds = time.perf_counter() - started
         return screener
 
-    def score_target(self, query: Query, t_index: int, rows: list[int] | None = None) -> Scored:
+    def prepare(self, query: Query) -> list[Prepared]:
+        """The query's names prepared once for all the comparisons of one screening."""
+        return [prepare_query(tokens, self.index.rarity) for tokens in query.tokens]
+
+    def score_target(
+        self,
+        query: Query,
+        t_index: int,
+        rows: list[int] | None = None,
+        prepared: list[Prepared] | None = None,
+    ) -> Scored:
         """Score one target, on the given name rows (default: all its names)."""
         index = self.index
         names = [
-            (
-                index.name_text[row],
-                index.name_tokens[row],
-                index.name_kind[row],
-                index.name_weights[row],
-            )
+            (index.name_text[row], index.name_prepared[row], index.name_kind[row])
             for row in (index.names_of(t_index) if rows is None else rows)
         ]
-        return score_pair(self.model, index.rarity, query, index.targets[t_index], names)
+        return score_pair(self.model, index.rarity, query, index.targets[t_index], names, prepared)
 
     def compare(self, left: Query, right: Query) -> Scored:
         """Score two records with the screening scorer (``right`` stands in for a list entry).
@@ -149,7 +155,7 @@ class Screener:
         Token rarity comes from the loaded lists, exactly as in screening.
         """
         target = _as_target(right)
-        names = [(n, t, "name", None) for n, t in zip(right.names, right.tokens, strict=True)]
+        names = [(n, t, "name") for n, t in zip(right.names, right.tokens, strict=True)]
         return score_pair(self.model, self.index.rarity, left, target, names)
 
     def screen(
@@ -161,8 +167,9 @@ class Screener:
             query.tokens, query.schema, query.identifiers, limit=CANDIDATES
         )
         scored = []
+        prepared = self.prepare(query)
         for t_index, _retrieval, rows in found:
-            result = self.score_target(query, t_index, rows)
+            result = self.score_target(query, t_index, rows, prepared)
             if result.score >= cutoff:
                 scored.append((result, t_index))
         scored.sort(key=lambda pair: (-pair[0].score, self.index.targets[pair[1]].entity_id))

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from tripwire.screening.identifiers import MIN_LENGTH, STRONG_KINDS, normalize_identifier
-from tripwire.screening.names import Rarity, list_weights
+from tripwire.screening.names import Prepared, Rarity, prepare_listed
 from tripwire.screening.normalize import skeleton, tokenize
 from tripwire.screening.targets import Target
 
@@ -75,7 +75,7 @@ class CandidateIndex:
     identifiers: dict[str, list[int]]
     target_names: list[list[int]]
     initials: dict[str, list[int]]
-    name_weights: list[list[float]]
+    name_prepared: list[Prepared]
     group_masks: dict[tuple[int, ...], NDArray[np.bool_]]
     key: str = ""
 
@@ -163,8 +163,8 @@ class CandidateIndex:
             identifiers=identifiers,
             target_names=target_names,
             initials=initials,
-            name_weights=[
-                list_weights(tokens, targets[t].schema, rarity)
+            name_prepared=[
+                prepare_listed(tokens, targets[t].schema, rarity)
                 for tokens, t in zip(name_tokens, name_target, strict=True)
             ],
             group_masks={

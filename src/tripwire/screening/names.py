@@ -104,45 +104,64 @@ def list_weights(tokens: tuple[str, ...], schema: str, rarity: Rarity) -> list[f
     return weights
 
 
-def _core(tokens: tuple[str, ...]) -> list[str]:
+def _core(tokens: tuple[str, ...]) -> tuple[str, ...]:
     """Tokens without legal forms, sorted: what "the same name" means for exact matching."""
-    return sorted(t for t in tokens if t not in LEGAL_FORMS) or sorted(tokens)
+    return tuple(sorted(t for t in tokens if t not in LEGAL_FORMS) or sorted(tokens))
 
 
-def _joined_similarity(
-    query: tuple[str, ...], listed: tuple[str, ...], l_weights: list[float], rarity: Rarity
-) -> float:
-    """Names without spaces compared; list tokens that may be left out are left out."""
-    listed = (
-        tuple(t for t, w in zip(listed, l_weights, strict=True) if w >= 0.5 * rarity.weight(t))
-        or listed
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One side of a comparison, with what does not depend on the other side done once.
+
+    List names are prepared when the index is built, query names once per query.
+    """
+
+    tokens: tuple[str, ...]
+    weights: tuple[float, ...]
+    core: tuple[str, ...]
+    joined: tuple[str, ...]  # the query: one string; a list name: its word orders
+
+
+def prepare_query(tokens: tuple[str, ...], rarity: Rarity) -> Prepared:
+    joined = "".join(skeleton(t) for t in tokens if t not in LEGAL_FORMS) or "".join(tokens)
+    return Prepared(tokens, tuple(rarity.weight(t) for t in tokens), _core(tokens), (joined,))
+
+
+def prepare_listed(tokens: tuple[str, ...], schema: str, rarity: Rarity) -> Prepared:
+    weights = list_weights(tokens, schema, rarity)
+    # List words that may be left out (patronymics, legal forms) are left out of the
+    # joined forms too.
+    kept = (
+        tuple(t for t, w in zip(tokens, weights, strict=True) if w >= 0.5 * rarity.weight(t))
+        or tokens
     )
-    q = "".join(skeleton(t) for t in query if t not in LEGAL_FORMS) or "".join(query)
-    best = 0.0
-    for order in (listed, listed[::-1], tuple(sorted(listed)), listed[1:] + listed[:1]):
-        best = max(best, Indel.normalized_similarity(q, "".join(skeleton(t) for t in order)))
-    return best
+    orders = (kept, kept[::-1], tuple(sorted(kept)), kept[1:] + kept[:1])
+    joined = tuple(dict.fromkeys("".join(skeleton(t) for t in order) for order in orders))
+    return Prepared(tokens, tuple(weights), _core(tokens), joined)
 
 
 def compare_names(
-    query: tuple[str, ...],
-    listed: tuple[str, ...],
+    query: Prepared | tuple[str, ...],
+    listed: Prepared | tuple[str, ...],
     schema: str,
     rarity: Rarity,
-    l_weights: list[float] | None = None,
 ) -> NameComparison:
-    """Align ``query`` with ``listed`` tokens and compute the name features.
+    """Align the query name with the list name and compute the name features.
 
-    ``l_weights`` (from :func:`list_weights`) may be passed in precomputed.
+    Either side may be given as tokens or already :class:`Prepared`.
     """
-    q_weights = [rarity.weight(t) for t in query]
-    if l_weights is None:
-        l_weights = list_weights(listed, schema, rarity)
+    if not isinstance(query, Prepared):
+        query = prepare_query(query, rarity)
+    if not isinstance(listed, Prepared):
+        listed = prepare_listed(listed, schema, rarity)
+    q_tokens, l_tokens = query.tokens, listed.tokens
+    q_weights = list(query.weights)
+    l_weights = listed.weights
     candidates = []
-    for i, qt in enumerate(query):
+    for i, qt in enumerate(q_tokens):
         if len(qt) == 1:
             continue
-        for j, lt in enumerate(listed):
+        for j, lt in enumerate(l_tokens):
             if len(lt) == 1:
                 continue
             sim = token_similarity(qt, lt)
@@ -160,38 +179,36 @@ def compare_names(
                 continue
             q_used[i] = l_used[j] = sim
             # A misspelt query token is as rare as the list token it stands for.
-            q_weights[i] = rarity.weight(listed[j])
-            pairs.append(Aligned(query[i], listed[j], sim, "token"))
-        if strict and (len(q_used) < len(query) or len(l_used) < len(listed)):
-            _align_joined(query, listed, q_used, l_used, pairs)
-    initials = _align_initials(query, listed, q_used, l_used, pairs)
+            q_weights[i] = rarity.weight(l_tokens[j])
+            pairs.append(Aligned(q_tokens[i], l_tokens[j], sim, "token"))
+        if strict and (len(q_used) < len(q_tokens) or len(l_used) < len(l_tokens)):
+            _align_joined(q_tokens, l_tokens, q_used, l_used, pairs)
+    initials = _align_initials(q_tokens, l_tokens, q_used, l_used, pairs)
     q_total = sum(q_weights) or 1.0
     l_total = sum(l_weights) or 1.0
-    q_cov = sum(q_weights[i] * s for i, s in q_used.items()) / q_total
-    l_cov = sum(l_weights[j] * s for j, s in l_used.items()) / l_total
     matched = [p.similarity for p in pairs if p.kind != "initial"]
-    unmatched_q = tuple(t for i, t in enumerate(query) if i not in q_used)
-    unmatched_l = tuple(t for j, t in enumerate(listed) if j not in l_used)
-    rarity_matched = max(
-        (min(q_weights[i], l_weights[j]) for i in q_used for j in l_used), default=0.0
-    )
+    q_joined = query.joined[0]
+    n_listed = len(l_tokens)
     return NameComparison(
-        query_coverage=q_cov,
-        list_coverage=l_cov,
+        query_coverage=sum(q_weights[i] * s for i, s in q_used.items()) / q_total,
+        list_coverage=sum(l_weights[j] * s for j, s in l_used.items()) / l_total,
         mean_similarity=sum(matched) / len(matched) if matched else 0.0,
-        joined_similarity=_joined_similarity(query, listed, l_weights, rarity),
-        unmatched_query=sum(q_weights[i] for i in range(len(query)) if i not in q_used),
-        unmatched_list=sum(l_weights[j] for j in range(len(listed)) if j not in l_used),
+        joined_similarity=max(Indel.normalized_similarity(q_joined, j) for j in listed.joined),
+        unmatched_query=sum(w for i, w in enumerate(q_weights) if i not in q_used),
+        unmatched_list=sum(w for j, w in enumerate(l_weights) if j not in l_used),
         single_token=1.0 if len(matched) <= 1 else 0.0,
         initials=float(initials),
-        rarity=rarity_matched,
-        exact=1.0 if _core(query) == _core(listed) else 0.0,
-        first_last=(float(0 in l_used) + float(len(listed) - 1 in l_used)) / 2.0
-        if len(listed) > 1
+        # The rarest pair among matched words: max over pairs of the smaller weight.
+        rarity=min(max(q_weights[i] for i in q_used), max(l_weights[j] for j in l_used))
+        if q_used and l_used
+        else 0.0,
+        exact=1.0 if query.core == listed.core else 0.0,
+        first_last=(float(0 in l_used) + float(n_listed - 1 in l_used)) / 2.0
+        if n_listed > 1
         else float(0 in l_used),
         pairs=tuple(pairs),
-        unmatched_query_tokens=unmatched_q,
-        unmatched_list_tokens=unmatched_l,
+        unmatched_query_tokens=tuple(t for i, t in enumerate(q_tokens) if i not in q_used),
+        unmatched_list_tokens=tuple(t for j, t in enumerate(l_tokens) if j not in l_used),
     )
 
 

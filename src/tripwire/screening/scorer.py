@@ -19,7 +19,13 @@ from tripwire.screening.features import (
     name_vector,
 )
 from tripwire.screening.model import ScoringModel
-from tripwire.screening.names import NameComparison, Rarity, compare_names
+from tripwire.screening.names import (
+    NameComparison,
+    Prepared,
+    Rarity,
+    compare_names,
+    prepare_query,
+)
 from tripwire.screening.query import Query
 from tripwire.screening.targets import Target
 
@@ -63,18 +69,21 @@ def score_pair(
     rarity: Rarity,
     query: Query,
     target: Target,
-    names: Sequence[tuple[str, tuple[str, ...], str, list[float] | None]],
+    names: Sequence[tuple[str, Prepared | tuple[str, ...], str]],
+    prepared: Sequence[Prepared] | None = None,
 ) -> Scored:
-    """Score ``query`` against ``target``; names are (text, tokens, kind, token weights).
+    """Score ``query`` against ``target``; names are (text, tokens or Prepared, kind).
 
-    Token weights (:func:`~tripwire.screening.names.list_weights`) come precomputed
-    from the index; ``None`` computes them here.
+    The index supplies list names already :class:`Prepared`, and the screener the
+    query's names (``prepared``, one per ``query.tokens``), so that per-pair work is
+    only what depends on both sides.
     """
     name_weights = model.name_weights
+    sides = prepared or [prepare_query(t, rarity) for t in query.tokens]
     best: tuple[float, int, int, NameComparison, list[float]] | None = None
-    for qi, q_tokens in enumerate(query.tokens):
-        for ni, (_text, l_tokens, kind, l_weights) in enumerate(names):
-            comparison = compare_names(q_tokens, l_tokens, target.schema, rarity, l_weights)
+    for qi, q_side in enumerate(sides):
+        for ni, (_text, l_side, kind) in enumerate(names):
+            comparison = compare_names(q_side, l_side, target.schema, rarity)
             vector = name_vector(comparison, kind)
             logit = float(sum(w * v for w, v in zip(name_weights, vector, strict=True)))
             if best is None or logit > best[0]:
@@ -92,7 +101,7 @@ def score_pair(
         compared["country"] = f"{', '.join(query.countries)} vs {country_shown}"
     if ident_shown:
         compared["identifier"] = f"{', '.join(query.identifiers)} vs {ident_shown}"
-    text, _tokens, kind, _weights = names[ni]
+    text, _tokens, kind = names[ni]
     return Scored(
         score=model.probability(full),
         query_name=query.names[qi],

@@ -31,7 +31,7 @@ from tripwire.screening.engine import load_targets
 from tripwire.screening.features import FEATURE_NAMES
 from tripwire.screening.index import CandidateIndex
 from tripwire.screening.model import WEIGHTS_FILE, ScoringModel
-from tripwire.screening.names import compare_names
+from tripwire.screening.names import compare_names, prepare_query
 from tripwire.screening.normalize import tokenize
 from tripwire.screening.query import Query, QueryError
 from tripwire.screening.scorer import score_pair
@@ -288,6 +288,7 @@ def make_examples(
         except QueryError:
             continue
         found = index.candidates(query.tokens, query.schema, query.identifiers, limit=candidates)
+        prepared = [prepare_query(t, index.rarity) for t in query.tokens]
         if true_target is None and _close_to_listed(index, query, found):
             continue  # a recombination that happens to be (nearly) a listed name
         for t_index, _score, name_rows in found:
@@ -304,15 +305,9 @@ def make_examples(
             if same is None:
                 continue
             names = [
-                (
-                    index.name_text[r],
-                    index.name_tokens[r],
-                    index.name_kind[r],
-                    index.name_weights[r],
-                )
-                for r in name_rows
+                (index.name_text[r], index.name_prepared[r], index.name_kind[r]) for r in name_rows
             ]
-            rows.append(score_pair(model, index.rarity, query, candidate, names).vector)
+            rows.append(score_pair(model, index.rarity, query, candidate, names, prepared).vector)
             labels.append(1.0 if same else 0.0)
             queries.append(q_id)
             negative.append(is_negative)
