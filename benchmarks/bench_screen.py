@@ -144,6 +144,33 @@ def write_candidates(screener: Any, rows: list[dict[str, str]], home: Path, path
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
 
 
+def candidate_recall(screener: Any, rows: list[dict[str, str]], queries: list[Any]) -> str:
+    """Share of positive queries with an acceptable target among the scorer's candidates."""
+    from tripwire.screening.engine import CANDIDATES
+
+    truth: dict[str, set[tuple[str, str]]] = {}
+    with (BENCH / "dev_truth.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["label"] == "positive":
+                truth.setdefault(row["query_id"], set()).add((row["source"], row["source_ref"]))
+    reached = total = 0
+    for row, query in zip(rows, queries, strict=True):
+        wanted = truth.get(row["id"])
+        if not wanted:
+            continue
+        total += 1
+        found = screener.index.candidates(
+            query.tokens, query.schema, query.identifiers, limit=CANDIDATES
+        )
+        targets = screener.index.targets
+        if any((targets[t].source, targets[t].source_ref) in wanted for t, _s, _r in found):
+            reached += 1
+    return (
+        f"candidate step: {reached}/{total} positives reach the scorer = {reached / total:.4f}"
+        " (target >= 0.995)"
+    )
+
+
 def run_bench(results: list[Path], threshold: float, mode: str = "screen") -> str:
     args = [sys.executable, str(BENCH / "bench.py"), mode, *map(str, results)]
     args += ["--threshold", str(threshold)]
@@ -182,6 +209,7 @@ def main() -> None:
 
     rows = read_queries()
     queries = [make_query(r) for r in rows]
+    _out(candidate_recall(screener, rows, queries))
     # Single-query latency, in process.
     latencies = []
     for query in queries[: args.latency_queries]:
