@@ -164,7 +164,11 @@ class Screener:
         """Ranked matches of ``query`` scoring at least ``threshold`` (default: the model's)."""
         cutoff = self.model.threshold if threshold is None else threshold
         found = self.index.candidates(
-            query.tokens, query.schema, query.identifiers, limit=CANDIDATES
+            query.tokens,
+            query.schema,
+            query.identifiers,
+            limit=CANDIDATES,
+            birth_year=query.birth_year,
         )
         scored = []
         prepared = self.prepare(query)

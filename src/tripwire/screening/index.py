@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 from scipy import sparse
 
 from tripwire.screening.identifiers import MIN_LENGTH, STRONG_KINDS, normalize_identifier
@@ -26,6 +28,8 @@ from tripwire.screening.normalize import skeleton, tokenize
 from tripwire.screening.targets import Target
 
 GRAM = 3
+#: Below this best retrieval score, a typo-tolerant word lookup adds candidates.
+WEAK_RETRIEVAL = 0.5
 #: Trigrams found in more than this share of names say nothing and cost the most.
 COMMON_GRAM_SHARE = 0.05
 
@@ -76,6 +80,8 @@ class CandidateIndex:
     target_names: list[list[int]]
     initials: dict[str, list[int]]
     name_prepared: list[Prepared]
+    token_rows: dict[str, list[int]]
+    vocab_by_initial: dict[str, list[str]]
     group_masks: dict[tuple[int, ...], NDArray[np.bool_]]
     key: str = ""
 
@@ -145,6 +151,13 @@ class CandidateIndex:
         name_group_array = np.array(
             [SCHEMA_GROUPS.get(targets[t].schema, 1) for t in name_target], dtype=np.int8
         )
+        token_rows: dict[str, list[int]] = {}
+        for row, tokens in enumerate(name_tokens):
+            for token in {skeleton(t) for t in tokens if len(t) >= 3}:
+                token_rows.setdefault(token, []).append(row)
+        vocab_by_initial: dict[str, list[str]] = {}
+        for token in sorted(token_rows):
+            vocab_by_initial.setdefault(token[0], []).append(token)
         target_names: list[list[int]] = [[] for _ in targets]
         for row, t_index in enumerate(name_target):
             target_names[t_index].append(row)
@@ -163,6 +176,8 @@ class CandidateIndex:
             identifiers=identifiers,
             target_names=target_names,
             initials=initials,
+            token_rows=token_rows,
+            vocab_by_initial=vocab_by_initial,
             name_prepared=[
                 prepare_listed(tokens, targets[t].schema, rarity)
                 for tokens, t in zip(name_tokens, name_target, strict=True)
@@ -198,13 +213,17 @@ class CandidateIndex:
         identifiers: Sequence[str] = (),
         limit: int = 25,
         names_per_target: int = 3,
+        birth_year: int | None = None,
     ) -> list[tuple[int, float, list[int]]]:
         """(target index, retrieval score, best name rows), best first.
 
         ``limit`` parties from the trigram ranking with their ``names_per_target``
         best names (the precise scorer need not look at the others), plus, on
         top, identifier hits (score 1.0, all their names) and, for queries with
-        initials, up to ``limit // 2`` parties from the initials lookup.
+        initials, up to ``limit // 2`` parties from the initials lookup. With a
+        ``birth_year``, parties born that year (or a year off) found further down the
+        trigram ranking (common names: many Mohammeds, a whole family) join too,
+        up to ``limit // 2``.
         """
         groups = QUERY_GROUPS.get(schema, QUERY_GROUPS[""])
         found: dict[int, tuple[float, list[int]]] = {}
@@ -230,7 +249,7 @@ class CandidateIndex:
                 best = np.argpartition(-total, top - 1)[:top]
             else:
                 best = np.arange(len(total))
-            added = 0
+            added = born = 0
             for row in best[np.argsort(-total[best], kind="stable")]:
                 score = float(total[row])
                 if score <= 0.0:
@@ -239,13 +258,57 @@ class CandidateIndex:
                 entry = found.get(t_index)
                 if entry is None:
                     if added >= limit:
-                        continue
+                        if born >= limit // 2 or not self._born(t_index, birth_year):
+                            continue
+                        born += 1
                     added += 1
                     found[t_index] = (score, [int(row)])
                 elif entry[0] < 1.0 and len(entry[1]) < names_per_target:
                     entry[1].append(int(row))
+        best_score = max((score for score, _rows in found.values()), default=0.0)
+        if best_score < WEAK_RETRIEVAL:
+            for t_index, rows in self._typo_candidates(names, groups, limit // 2):
+                found.setdefault(t_index, (0.4, rows))
         ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
         return [(t, score, rows) for t, (score, rows) in ranked]
+
+    def _typo_candidates(
+        self, names: Sequence[tuple[str, ...]], groups: tuple[int, ...], limit: int
+    ) -> list[tuple[int, list[int]]]:
+        """Names with words two edits or less from the query's words (same first letter).
+
+        Only asked when the trigram ranking found nothing convincing: two typos in
+        a short name ("Praizan", "Sbefia") leave it too few trigrams in common.
+        """
+        hits: Counter[int] = Counter()
+        for tokens in names:
+            for token in {skeleton(t) for t in tokens if len(t) >= 4}:
+                vocab = self.vocab_by_initial.get(token[0], [])
+                for word, distance, _i in process.extract(
+                    token, vocab, scorer=OSA.distance, score_cutoff=2, limit=10
+                ):
+                    for row in self.token_rows.get(word, ()):
+                        hits[row] += 3 - int(distance)
+        ranked = sorted(hits, key=lambda r: (-hits[r], len(self.name_tokens[r]), r))
+        out: dict[int, list[int]] = {}
+        for row in ranked:
+            if self.name_group[row] not in groups:
+                continue
+            t_index = int(self.name_target[row])
+            if t_index not in out:
+                if len(out) >= limit:
+                    break
+                out[t_index] = []
+            if len(out[t_index]) < 3:
+                out[t_index].append(row)
+        return list(out.items())
+
+    def _born(self, t_index: int, year: int | None) -> bool:
+        if year is None:
+            return False
+        target = self.targets[t_index]
+        years = {int(d[:4]) for d in target.birth_dates if d[:4].isdigit()} | target.birth_years
+        return any(abs(y - year) <= 1 for y in years)
 
     def _initials_candidates(
         self, names: Sequence[tuple[str, ...]], groups: tuple[int, ...], limit: int

@@ -43,6 +43,10 @@ class Query:
     countries: tuple[str, ...] = ()
     identifiers: tuple[str, ...] = ()
 
+    @property
+    def birth_year(self) -> int | None:
+        return int(self.birth_date[:4]) if self.birth_date else None
+
     @classmethod
     def create(
         cls,
