@@ -92,15 +92,12 @@ def ensure_lists(home: Path) -> None:
 
 def write_candidates(screener: Any, rows: list[dict[str, str]], home: Path, path: Path) -> None:
     """The candidates tripwire retrieved, as FtM entities, for logic-v2 to score."""
-    from tripwire.screening.engine import CANDIDATES
     from tripwire.store import Store
 
     per_query = []
     for row in rows:
         query = make_query(row)
-        found = screener.index.candidates(
-            query.tokens, query.schema, query.identifiers, limit=CANDIDATES
-        )
+        found = screener.candidates(query)
         per_query.append((row, query, [t for t, _s, _r in found]))
     entities: dict[tuple[str, str], dict[str, Any]] = {}
     with Store(f"sqlite:///{home / 'tripwire.db'}") as store:
@@ -146,8 +143,6 @@ def write_candidates(screener: Any, rows: list[dict[str, str]], home: Path, path
 
 def candidate_recall(screener: Any, rows: list[dict[str, str]], queries: list[Any]) -> str:
     """Share of positive queries with an acceptable target among the scorer's candidates."""
-    from tripwire.screening.engine import CANDIDATES
-
     truth: dict[str, set[tuple[str, str]]] = {}
     with (BENCH / "dev_truth.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -159,9 +154,7 @@ def candidate_recall(screener: Any, rows: list[dict[str, str]], queries: list[An
         if not wanted:
             continue
         total += 1
-        found = screener.index.candidates(
-            query.tokens, query.schema, query.identifiers, limit=CANDIDATES
-        )
+        found = screener.candidates(query)
         targets = screener.index.targets
         if any((targets[t].source, targets[t].source_ref) in wanted for t, _s, _r in found):
             reached += 1

@@ -68,6 +68,17 @@ class Match:
         }
 
 
+def candidates_for(index: CandidateIndex, query: Query) -> list[tuple[int, float, list[int]]]:
+    """The parties the scorer will look at for ``query`` (screening and training alike)."""
+    return index.candidates(
+        query.tokens,
+        query.schema,
+        query.identifiers,
+        limit=CANDIDATES,
+        birth_year=query.birth_year,
+    )
+
+
 def index_key(versions: list[VersionRow]) -> str:
     """Names the index built from these versions with this code."""
     digest = hashlib.sha256()
@@ -130,6 +141,10 @@ class Screener:
         screener.load_seconds = time.perf_counter() - started
         return screener
 
+    def candidates(self, query: Query) -> list[tuple[int, float, list[int]]]:
+        """The candidate step on its own: (target index, retrieval score, name rows)."""
+        return candidates_for(self.index, query)
+
     def prepare(self, query: Query) -> list[Prepared]:
         """The query's names prepared once for all the comparisons of one screening."""
         return [prepare_query(tokens, self.index.rarity) for tokens in query.tokens]
@@ -163,13 +178,7 @@ class Screener:
     ) -> list[Match]:
         """Ranked matches of ``query`` scoring at least ``threshold`` (default: the model's)."""
         cutoff = self.model.threshold if threshold is None else threshold
-        found = self.index.candidates(
-            query.tokens,
-            query.schema,
-            query.identifiers,
-            limit=CANDIDATES,
-            birth_year=query.birth_year,
-        )
+        found = self.candidates(query)
         scored = []
         prepared = self.prepare(query)
         for t_index, _retrieval, rows in found:

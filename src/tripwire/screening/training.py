@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from tripwire.screening.engine import load_targets
+from tripwire.screening.engine import candidates_for, load_targets
 from tripwire.screening.features import FEATURE_NAMES
 from tripwire.screening.index import CandidateIndex
 from tripwire.screening.model import WEIGHTS_FILE, ScoringModel
@@ -237,7 +237,7 @@ def _close_to_listed(
 
 
 def make_examples(
-    index: CandidateIndex, model: ScoringModel, n_queries: int, seed: str, candidates: int = 12
+    index: CandidateIndex, model: ScoringModel, n_queries: int, seed: str
 ) -> Examples:
     rng = random.Random(seed)
     targets = index.targets
@@ -287,7 +287,7 @@ def make_examples(
             )
         except QueryError:
             continue
-        found = index.candidates(query.tokens, query.schema, query.identifiers, limit=candidates)
+        found = candidates_for(index, query)  # exactly the screener's candidate step
         prepared = [prepare_query(t, index.rarity) for t in query.tokens]
         if true_target is None and _close_to_listed(index, query, found):
             continue  # a recombination that happens to be (nearly) a listed name
