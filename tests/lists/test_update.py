@@ -195,3 +195,14 @@ def test_gzipped_publication_is_read_by_content(
     server.serve(UN_PATH, gzip.compress(shared_file(UN_2026).read_bytes()))
     result = _update(sqlite_store, server, client, tmp_path)
     assert result.outcome == "imported"
+
+
+def test_a_local_failure_becomes_a_failed_result_not_a_crash(
+    sqlite_store: Store, server: ListServer, client: httpx.Client, tmp_path: Path
+) -> None:
+    server.serve(UN_PATH, shared_file(UN_2026).read_bytes())
+    blocked = tmp_path / "downloads"
+    blocked.write_text("a file where the downloads folder should be")
+    result = _update(sqlite_store, server, client, tmp_path)
+    assert result.outcome == "failed" and "previous version kept" in result.message
+    assert sqlite_store.events("un_sc")[0]["outcome"] == "failed"

@@ -14,14 +14,16 @@ import base64
 import binascii
 import datetime as dt
 import email.utils
+import functools
 import hashlib
 import re
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec
 
 import httpx
 
@@ -30,6 +32,7 @@ from tripwire.lists.importer import DEFAULT_MAX_SHRINK, ImportResult, import_pub
 from tripwire.model.sources import Source, SourceFile
 from tripwire.store import Store
 
+P = ParamSpec("P")
 USER_AGENT = f"tripwire/{__version__} (+https://github.com/tripwire-sanctions/tripwire)"
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 
@@ -170,45 +173,25 @@ def file_url(source: Source, file: SourceFile, mirror: str | None) -> str:
     return file.url
 
 
+def _keeps_previous(
+    fn: Callable[Concatenate[Store, Source, P], ImportResult],
+) -> Callable[Concatenate[Store, Source, P], ImportResult]:
+    """Whatever goes wrong with one source (network, disk, a bad mirror URL) becomes a
+    "failed" result with a logged event, so that the other sources still update."""
+
+    @functools.wraps(fn)
+    def wrapper(store: Store, source: Source, /, *args: P.args, **kwargs: P.kwargs) -> ImportResult:
+        try:
+            return fn(store, source, *args, **kwargs)
+        except (OSError, httpx.HTTPError, DownloadError, ValueError) as exc:
+            message = f"{source.name}: {exc or type(exc).__name__}; previous version kept"
+            return _refuse(store, source, "failed", message)
+
+    return wrapper
+
+
+@_keeps_previous
 def update_source(
-    store: Store,
-    source: Source,
-    *,
-    downloads: Path,
-    client: httpx.Client,
-    mirror: str | None = None,
-    force: bool = False,
-    max_shrink: float = DEFAULT_MAX_SHRINK,
-    retries: int = 3,
-    backoff: float = 1.0,
-) -> ImportResult:
-    """Download ``source`` and import it if it changed; the serving version survives failure.
-
-    Whatever goes wrong with one source (network, disk, a bad mirror URL) becomes a
-    "failed" result with a logged event, so that the other sources still update.
-    """
-    try:
-        return _update_source(
-            store,
-            source,
-            downloads=downloads,
-            client=client,
-            mirror=mirror,
-            force=force,
-            max_shrink=max_shrink,
-            retries=retries,
-            backoff=backoff,
-        )
-    except (OSError, httpx.HTTPError, DownloadError, ValueError) as exc:
-        return _refuse(
-            store,
-            source,
-            "failed",
-            f"{source.name}: {exc or type(exc).__name__}; previous version kept",
-        )
-
-
-def _update_source(
     store: Store,
     source: Source,
     *,
