@@ -397,3 +397,17 @@ def test_no_lists_imported_exits_3(
         assert result.exit_code == 3, (args, result.output)
         assert "no lists imported: tripwire lists import FILE" in result.stderr
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_two_workers_write_the_same_results_as_one(runner: CliRunner, tmp_path: Path) -> None:
+    rows = ["id,name,schema"] + [f"q{i},Eric Badege {i % 3},Person" for i in range(600)]
+    rows += ["bad,,Person", "q1,Duplicate,Person"]
+    queries = _write(tmp_path / "q.csv", "\n".join(rows) + "\n")
+    outputs = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"r{workers}.csv"
+        summary = _json(runner, "screen", str(queries), "--output", str(out), "--workers", workers)
+        assert (summary["screened"], summary["rejected"]) == (600, 2)
+        outputs.append((out.read_text(), (tmp_path / f"r{workers}.errors.csv").read_text()))
+    assert outputs[0] == outputs[1]
+    assert outputs[0][0].count("\n") > 300  # the results are really there, in both

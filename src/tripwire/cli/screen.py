@@ -15,8 +15,10 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import multiprocessing
 import os
 import secrets
+import signal
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -339,21 +341,90 @@ def _open_batch(
         raise _usage(str(exc)) from None
 
 
+#: Rows handed to the workers at a time (results are written back in file order).
+CHUNK = 256
+WORKERS_OPTION = typer.Option(
+    "--workers",
+    "-w",
+    min=1,
+    help="Processes screening a file (default: one per CPU core).",
+)
+
+Compute = Callable[[int, dict[str, str]], Any]
+Emit = Callable[[TextIO, int, dict[str, str], Any, Counts], "Rejected | None"]
+
+_COMPUTE: Compute | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    """A BaseException (an interrupt) met in a worker, to be raised again in the parent."""
+
+    error: BaseException
+
+
+def _apply(item: tuple[int, dict[str, str]]) -> Any:
+    assert _COMPUTE is not None
+    try:
+        return _COMPUTE(*item)
+    except BaseException as exc:  # noqa: BLE001 - carried to the parent, raised there
+        return _Raised(exc)
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C is the parent's to handle: it stops the pool and discards the output."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _unwrap(results: list[Any]) -> list[Any]:
+    for result in results:
+        if isinstance(result, _Raised):
+            raise result.error
+    return results
+
+
+@contextmanager
+def _mapper(
+    compute: Compute, workers: int
+) -> Iterator[Callable[[list[tuple[int, dict[str, str]]]], list[Any]]]:
+    """Map ``compute`` over a chunk of rows, in worker processes when asked for.
+
+    Workers are forked after the screener is loaded, so they share its index
+    (copy-on-write) instead of loading it again; results come back in order.
+    """
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield lambda chunk: [compute(*item) for item in chunk]
+        return
+    global _COMPUTE
+    _COMPUTE = compute
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
+            yield lambda chunk: _unwrap(
+                pool.map(_apply, chunk, chunksize=max(1, len(chunk) // (workers * 4)))
+            )
+    finally:
+        _COMPUTE = None
+
+
 def _run_batch(
     source: CsvInput,
     output: Path,
     errors: Path,
     label: str,
     json_output: bool,
-    write: Callable[[TextIO, int, dict[str, str], Counts], Rejected | None],
+    step: tuple[Compute, Emit],
     header: Sequence[str] | None,
+    workers: int = 1,
 ) -> Counts:
-    """Feed every row of ``source`` to ``write``; rejected rows go to the errors file.
+    """Feed every row of ``source`` through ``step``; rejected rows go to the errors file.
 
-    Both files are written atomically; the errors file always exists after a
-    run (empty but for its header when all rows were fine), so a stale one
-    from an earlier run cannot be mistaken for this run's.
+    ``step`` is (compute, emit): compute validates and screens one row (in worker
+    processes when ``workers`` > 1), emit writes its result in file order. Both
+    files are written atomically; the errors file always exists after a run
+    (empty but for its header when all rows were fine), so a stale one from an
+    earlier run cannot be mistaken for this run's.
     """
+    compute, emit = step
     counts = Counts()
     seen: dict[str, int] = {}
     started = time.perf_counter()
@@ -362,19 +433,33 @@ def _run_batch(
             atomic_text(output) as out,
             atomic_text(errors) as err,
             _progress(json_output) as progress,
+            _mapper(compute, workers) as mapper,
         ):
             if header is not None:
                 csv.writer(out, lineterminator="\n").writerow(header)
             err_writer = csv.writer(err, lineterminator="\n")
             err_writer.writerow(ERROR_COLUMNS)
             task = progress.add_task(label, total=max(source.lines, 1))
+            chunk: list[tuple[int, dict[str, str]]] = []
+
+            def flush() -> None:
+                for (line, values), result in zip(chunk, mapper(chunk), strict=True):
+                    problem = emit(out, line, values, result, counts)
+                    if problem is None:
+                        counts.done += 1
+                    else:
+                        counts.rejected += 1
+                        err_writer.writerow(problem.row())
+                if chunk:
+                    progress.update(task, completed=chunk[-1][0])
+                chunk.clear()
+
             for line, values in source.rows():
-                progress.update(task, completed=line)
                 if values is None:
                     counts.blank += 1
                     continue
                 counts.read += 1
-                problem: Rejected | None
+                problem: Rejected | None = None
                 if isinstance(values, Rejected):
                     problem = values
                 else:
@@ -387,12 +472,13 @@ def _run_batch(
                         )
                     else:
                         seen[ident] = line
-                        problem = write(out, line, values, counts)
-                if problem is None:
-                    counts.done += 1
-                else:
+                        chunk.append((line, values))
+                        if len(chunk) >= CHUNK:
+                            flush()
+                if problem is not None:
                     counts.rejected += 1
                     err_writer.writerow(problem.row())
+            flush()
     except InputFileError as exc:
         raise _usage(str(exc)) from None
     except OSError as exc:
@@ -549,10 +635,10 @@ def _screen_row(
     threshold: float,
     jsonl: bool,
     show: bool,
-) -> Callable[[TextIO, int, dict[str, str], Counts], Rejected | None]:
-    """The per-row step of a query file: validate, screen, write the matches."""
+) -> tuple[Compute, Emit]:
+    """The per-row step of a query file: validate and screen (compute), write (emit)."""
 
-    def write(out: TextIO, line: int, values: dict[str, str], counts: Counts) -> Rejected | None:
+    def compute(line: int, values: dict[str, str]) -> Rejected | list[Match]:
         ident = values["id"]
         try:
             query = Query.create(
@@ -565,9 +651,17 @@ def _screen_row(
         except QueryError as exc:
             return Rejected(line, ident, exc.field, exc.reason)
         try:
-            matches = screener.screen(query, limit=limit, threshold=threshold)
+            return screener.screen(query, limit=limit, threshold=threshold)
         except Exception as exc:  # one bad row must not sink a whole batch
             return Rejected(line, ident, "name", f"screening failed: {type(exc).__name__}: {exc}")
+
+    def emit(
+        out: TextIO, line: int, values: dict[str, str], result: Any, counts: Counts
+    ) -> Rejected | None:
+        if isinstance(result, Rejected):
+            return result
+        ident = values["id"]
+        matches: list[Match] = result
         if matches:
             counts.with_hits += 1
             if show:
@@ -595,7 +689,7 @@ def _screen_row(
                 )
         return None
 
-    return write
+    return compute, emit
 
 
 def _screen_name(
@@ -688,6 +782,7 @@ def screen_command(
     show: Annotated[
         bool, typer.Option("--show", help="After a query file, print its hits as a table.")
     ] = False,
+    workers: Annotated[int | None, WORKERS_OPTION] = None,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Screen a name, or a CSV file of customers, against the serving lists.
@@ -747,6 +842,7 @@ def screen_command(
         json_output,
         _screen_row(screener, schema, limit, cutoff, jsonl, show),
         None if jsonl else RESULT_COLUMNS,
+        workers or os.cpu_count() or 1,
     )
     summary = _summary(
         counts,
@@ -774,12 +870,10 @@ def screen_command(
 # -- tripwire compare ------------------------------------------------------------------------
 
 
-def _pair_row(
-    screener: Screener, default_schema: str | None
-) -> Callable[[TextIO, int, dict[str, str], Counts], Rejected | None]:
-    """The per-row step of a pairs file: both names validated, scored, written."""
+def _pair_row(screener: Screener, default_schema: str | None) -> tuple[Compute, Emit]:
+    """The per-row step of a pairs file: both names validated and scored, then written."""
 
-    def write(out: TextIO, line: int, values: dict[str, str], counts: Counts) -> Rejected | None:
+    def compute(line: int, values: dict[str, str]) -> Rejected | tuple[float, str]:
         ident = values["id"]
         schema = values.get("schema") or default_schema
         queries = []
@@ -793,12 +887,20 @@ def _pair_row(
             scored = screener.compare(queries[0], queries[1])
         except Exception as exc:  # one bad row must not sink a whole batch
             return Rejected(line, ident, "row", f"scoring failed: {type(exc).__name__}: {exc}")
+        return scored.score, compact_json(scored.explanation(screener.model))
+
+    def emit(
+        out: TextIO, line: int, values: dict[str, str], result: Any, counts: Counts
+    ) -> Rejected | None:
+        if isinstance(result, Rejected):
+            return result
+        score, explanation = result
         csv.writer(out, lineterminator="\n").writerow(
-            [ident, f"{round(scored.score, 4)}", compact_json(scored.explanation(screener.model))]
+            [values["id"], f"{round(score, 4)}", explanation]
         )
         return None
 
-    return write
+    return compute, emit
 
 
 def compare_command(
@@ -823,6 +925,7 @@ def compare_command(
         str | None,
         typer.Option(help="Schema of both sides (for --pairs: rows without one)."),
     ] = None,
+    workers: Annotated[int | None, WORKERS_OPTION] = None,
     json_output: bool = JSON_OPTION,
 ) -> None:
     """Score two names with the screening scorer, or every pair of a CSV file.
@@ -891,6 +994,7 @@ def compare_command(
         json_output,
         _pair_row(screener, schema),
         PAIR_COLUMNS,
+        workers or os.cpu_count() or 1,
     )
     summary = _summary(counts, "scored", output, errors_path, {})
     if json_output:
