@@ -23,8 +23,11 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from rapidfuzz.distance import OSA
-from rigour._core import obj_name_prefixes_list, person_name_prefixes_list
-from rigour.names import replace_org_types_compare
+from rigour.names import (
+    remove_obj_prefixes,
+    remove_person_prefixes,
+    replace_org_types_compare,
+)
 from rigour.text import ascii_text
 
 #: Longer names are cut here (a payment field is at most 140 characters; lists' longest
@@ -99,19 +102,20 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 @cache
-def _prefix_regex(kind: str) -> re.Pattern[str]:
-    if kind == "person":
-        extra = resources.files("tripwire.screening").joinpath("data/honorifics.txt")
-        words = [
-            line.strip()
+def _honorifics_regex() -> re.Pattern[str]:
+    """Titles beyond rigour's person prefixes (Sheikh, Haji, Mullah, ranks), from data."""
+    extra = resources.files("tripwire.screening").joinpath("data/honorifics.txt")
+    words = sorted(
+        {
+            line.strip().rstrip(".")
             for line in extra.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")
-        ]
-        prefixes = sorted({*person_name_prefixes_list(), *words}, key=len, reverse=True)
-    else:
-        prefixes = sorted(obj_name_prefixes_list(), key=len, reverse=True)
-    escaped = "|".join(re.escape(p.rstrip(".")) for p in prefixes)
-    return re.compile(rf"^\W*(?:(?:{escaped})\.?(?:\s+|$))+", re.IGNORECASE)
+        },
+        key=len,
+        reverse=True,
+    )
+    escaped = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"^\W*(?:(?:{escaped})\.?\s+)+", re.IGNORECASE)
 
 
 def clean_text(name: str) -> str:
@@ -123,11 +127,18 @@ def clean_text(name: str) -> str:
 
 def strip_prefixes(name: str, schema: str) -> str:
     """Leading honorifics (persons) or MV/MT-style prefixes (vessels), if a name remains."""
-    kind = "person" if schema == "Person" else "vessel" if schema == "Vessel" else None
-    if kind is None:
+    if schema == "Person":
+        text = name
+        for _ in range(4):  # "Sheikh Dr ...", "Mr Haji ...": the two lists take turns
+            stripped = _honorifics_regex().sub("", remove_person_prefixes(text))
+            if stripped == text:
+                break
+            text = stripped
+    elif schema == "Vessel":
+        text = remove_obj_prefixes(name)
+    else:
         return name
-    stripped = _prefix_regex(kind).sub("", name)
-    return stripped if stripped.strip() else name
+    return text if text.strip() else name
 
 
 @lru_cache(maxsize=200_000)

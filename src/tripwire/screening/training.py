@@ -184,6 +184,9 @@ class Examples:
     y: NDArray[np.float64]
     query: NDArray[np.int64]
     negative_query: NDArray[np.bool_]
+    # Held-out split key: the party a positive query was made from (so that no party is
+    # on both sides of the split), the query itself for a negative.
+    group: NDArray[np.int64]
 
 
 def _same_party(a: Target, b: Target) -> bool | None:
@@ -247,8 +250,10 @@ def make_examples(
     labels: list[float] = []
     queries: list[int] = []
     negative: list[bool] = []
+    groups: list[int] = []
     for q_id in range(n_queries):
         is_negative = rng.random() < 0.3
+        party: int | None = None
         if is_negative:
             pool = persons if rng.random() < 0.65 else orgs
             a, b = rng.choice(pool), rng.choice(pool)
@@ -266,7 +271,8 @@ def make_examples(
                 else {"birth_date": None, "country": None, "identifier": None}
             )
         else:
-            true_target = rng.choice(targets)
+            party = rng.randrange(len(targets))
+            true_target = targets[party]
             text, _kind = rng.choice(true_target.names)
             if rng.random() < 0.8:
                 name = rng.choice(perturbations(true_target))(text, rng)
@@ -310,8 +316,11 @@ def make_examples(
             rows.append(score_pair(model, index.rarity, query, candidate, names, prepared).vector)
             labels.append(1.0 if same else 0.0)
             queries.append(q_id)
+            groups.append(party if party is not None else -1 - q_id)
             negative.append(is_negative)
-    return Examples(np.array(rows), np.array(labels), np.array(queries), np.array(negative))
+    return Examples(
+        np.array(rows), np.array(labels), np.array(queries), np.array(negative), np.array(groups)
+    )
 
 
 def fit_logistic(
@@ -378,12 +387,14 @@ def train(index: CandidateIndex, n_queries: int, seed: str, target_recall: float
     model = ScoringModel(weights=weights, bias=0.0, threshold=0.5, meta={})
     for _round in range(2):
         ex = make_examples(index, model, n_queries, seed)
-        train_mask = ex.query % 5 != 0
+        train_mask = ex.group % 5 != 0
         beta, bias = fit_logistic(ex.X[train_mask], ex.y[train_mask])
         model = ScoringModel(weights=beta, bias=bias, threshold=0.5, meta={})
     held = ~train_mask
     scores = np.array([model.probability(v) for v in ex.X[held]])
-    held_ex = Examples(ex.X[held], ex.y[held], ex.query[held], ex.negative_query[held])
+    held_ex = Examples(
+        ex.X[held], ex.y[held], ex.query[held], ex.negative_query[held], ex.group[held]
+    )
     hit, alert = query_level(scores, held_ex)
     positives = len(set(held_ex.query[~held_ex.negative_query].tolist()))
     threshold, recall, fa = choose_threshold(hit, positives, alert, target_recall)
