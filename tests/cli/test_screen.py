@@ -406,7 +406,9 @@ def test_two_workers_write_the_same_results_as_one(runner: CliRunner, tmp_path: 
     outputs = []
     for workers in ("1", "2"):
         out = tmp_path / f"r{workers}.csv"
-        summary = _json(runner, "screen", str(queries), "--output", str(out), "--workers", workers)
+        summary = _json(
+            runner, "screen", str(queries), "-o", str(out), "--workers", workers, "--threshold", "0"
+        )
         assert (summary["screened"], summary["rejected"]) == (600, 2)
         outputs.append((out.read_text(), (tmp_path / f"r{workers}.errors.csv").read_text()))
     assert outputs[0] == outputs[1]
