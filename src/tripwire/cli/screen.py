@@ -288,6 +288,15 @@ def _interactive(json_output: bool) -> bool:
     return not json_output and err_console.is_terminal
 
 
+def _check_schema(schema: str | None) -> None:
+    """A --schema for a whole file is checked once, before any row is read."""
+    if schema:
+        try:
+            Query.create("x", schema=schema)
+        except QueryError as exc:
+            raise _usage(f"--schema: {exc.reason}") from None
+
+
 def _usage(message: str) -> typer.Exit:
     err_console.print(message, highlight=False, markup=False, soft_wrap=True)
     return typer.Exit(EXIT_USAGE)
@@ -824,11 +833,7 @@ def screen_command(
             raise _usage(f"{flag} applies to a single name; a query file has a column for it")
     if output is None:
         raise _usage(f"screening the file {target} needs --output FILE (CSV, or *.jsonl)")
-    if schema:
-        try:
-            Query.create("x", schema=schema)
-        except QueryError as exc:
-            raise _usage(f"--schema: {exc.reason}") from None
+    _check_schema(schema)
     errors_path = errors or output.with_suffix(".errors.csv")
     source = _open_batch(path, QUERY_REQUIRED, QUERY_OPTIONAL, output, errors_path)
     screener = load_screener(json_output)
@@ -978,11 +983,7 @@ def compare_command(
         raise _usage(f"no such file: {pairs}")
     if output is None:
         raise _usage("--pairs needs --output FILE (CSV id,score,explanation)")
-    if schema:
-        try:
-            Query.create("x", schema=schema)
-        except QueryError as exc:
-            raise _usage(f"--schema: {exc.reason}") from None
+    _check_schema(schema)
     errors_path = errors or output.with_suffix(".errors.csv")
     source = _open_batch(pairs, PAIRS_REQUIRED, PAIRS_OPTIONAL, output, errors_path)
     screener = load_screener(json_output)
