@@ -14,6 +14,7 @@ import hashlib
 import re
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,6 +122,8 @@ def parse_publication(
             previous.annotations.update(entity.annotations)
         if progress is not None and count % 500 == 0:
             progress(count)
+    # Entities sharing an id were merged: count what is stored, not what was yielded.
+    ctx.counts = Counter(e.schema for e in by_id.values())
     return list(by_id.values()), ctx
 
 
