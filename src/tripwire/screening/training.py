@@ -226,6 +226,11 @@ def _attach(target: Target, rng: random.Random, targets: list[Target]) -> dict[s
     return out
 
 
+def _is_latin(text: str) -> bool:
+    """Whether a name is written in Latin letters (accents allowed)."""
+    return all(not ch.isalpha() or ch < "\u0250" for ch in text)
+
+
 def _close_to_listed(
     index: CandidateIndex, query: Query, found: list[tuple[int, float, list[int]]]
 ) -> bool:
@@ -295,6 +300,7 @@ def make_examples(
             continue
         found = candidates_for(index, query)  # exactly the screener's candidate step
         prepared = [prepare_query(t, index.rarity) for t in query.tokens]
+        cross_script = not _is_latin(name) and rng.random() < 0.5
         if true_target is None and _close_to_listed(index, query, found):
             continue  # a recombination that happens to be (nearly) a listed name
         for t_index, _score, name_rows in found:
@@ -310,6 +316,11 @@ def make_examples(
                 )
             if same is None:
                 continue
+            if cross_script and same:
+                # Compare as if the list had only Latin names: what `compare` meets when a
+                # customer's Arabic or Cyrillic name faces a romanised record.
+                latin = [r for r in index.names_of(t_index) if _is_latin(index.name_text[r])]
+                name_rows = latin[:3] or name_rows
             names = [
                 (index.name_text[r], index.name_prepared[r], index.name_kind[r]) for r in name_rows
             ]
