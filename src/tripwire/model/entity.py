@@ -94,12 +94,3 @@ class ListEntity:
         if self.annotations:
             data["annotations"] = self.annotations
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ListEntity:
-        data = dict(data)
-        source_ref = data.pop("source_ref", None)
-        annotations = data.pop("annotations", None) or {}
-        data.pop("source", None)
-        proxy = model.get_proxy(data, cleaned=True)
-        return cls(proxy=proxy, source_ref=source_ref, annotations=annotations)

@@ -207,20 +207,6 @@ class Store:
             rows = conn.execute(query).mappings().all()
         return [_version(r, current=bool(r["is_current"])) for r in rows]
 
-    def version(self, version_id: int) -> VersionRow | None:
-        with self.engine.connect() as conn:
-            row = (
-                conn.execute(sa.select(list_version).where(list_version.c.id == version_id))
-                .mappings()
-                .first()
-            )
-            current = conn.execute(
-                sa.select(source_state.c.current_version_id).where(
-                    source_state.c.current_version_id == version_id
-                )
-            ).first()
-        return _version(row, current=current is not None) if row else None
-
     def current_versions(self) -> list[VersionRow]:
         return [v for v in self.versions() if v.current]
 
