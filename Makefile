@@ -10,7 +10,7 @@ export TRIPWIRE_HOME ?= $(CURDIR)/.tripwire
 $(BIN)/tripwire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -e '.[dev,bench,spark]'
 	touch $(BIN)/tripwire
 
 install: $(BIN)/tripwire

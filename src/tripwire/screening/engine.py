@@ -13,6 +13,7 @@ import os
 import pickle
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
@@ -141,6 +142,19 @@ class Screener:
         screener.load_seconds = time.perf_counter() - started
         return screener
 
+    def subset(self, entity_ids: Iterable[str]) -> Screener:
+        """A screener over only these parties, scoring exactly as this one does.
+
+        Reverse screening after a list update runs the register against the new and
+        changed parties alone; the whole lists' token rarity keeps the scores equal.
+        """
+        wanted = set(entity_ids)
+        targets = [t for t in self.index.targets if t.entity_id in wanted]
+        index = CandidateIndex.build(
+            targets, key=f"{self.index.key}-subset", rarity=self.index.rarity
+        )
+        return Screener(index, self.model)
+
     def candidates(self, query: Query) -> list[tuple[int, float, list[int]]]:
         """The candidate step on its own: (target index, retrieval score, name rows)."""
         return candidates_for(self.index, query)
@@ -172,6 +186,12 @@ class Screener:
         target = _as_target(right)
         names = [(n, t, "name") for n, t in zip(right.names, right.tokens, strict=True)]
         return score_pair(self.model, self.index.rarity, left, target, names)
+
+    def screen_many(
+        self, queries: Sequence[Query], *, limit: int = 5, threshold: float | None = None
+    ) -> list[list[Match]]:
+        """Matches of each query, in order (the batch path: same scores as ``screen``)."""
+        return [self.screen(q, limit=limit, threshold=threshold) for q in queries]
 
     def screen(
         self, query: Query, *, limit: int = 5, threshold: float | None = None

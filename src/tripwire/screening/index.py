@@ -86,7 +86,14 @@ class CandidateIndex:
     key: str = ""
 
     @classmethod
-    def build(cls, targets: Sequence[Target], key: str = "") -> CandidateIndex:
+    def build(
+        cls, targets: Sequence[Target], key: str = "", rarity: Rarity | None = None
+    ) -> CandidateIndex:
+        """Index ``targets``; token rarity comes from them unless ``rarity`` is given.
+
+        A subset of the lists (the parties a list update added or changed) is indexed
+        with the rarity of the whole lists, so its scores equal those of full screening.
+        """
         name_target: list[int] = []
         name_tokens: list[tuple[str, ...]] = []
         name_kind: list[str] = []
@@ -130,7 +137,8 @@ class CandidateIndex:
         idf = {
             tok: math.log((n_names + 1) / (count + 1)) / max_idf for tok, count in token_df.items()
         }
-        rarity = Rarity(idf, default=1.0)
+        if rarity is None:
+            rarity = Rarity(idf, default=1.0)
         identifiers: dict[str, list[int]] = {}
         for t_index, target in enumerate(targets):
             for kind, value, _raw in target.identifiers:

@@ -157,10 +157,12 @@ class Store:
         cfg.set_main_option(
             "script_location", str(resources.files("tripwire.store") / "migrations")
         )
-        head = ScriptDirectory.from_config(cfg).get_current_head()
+        # Each feature (lists, ownership, monitoring, API keys) adds its own tables in its
+        # own migration branch from 0001, so the schema is current when every head is applied.
+        heads = set(ScriptDirectory.from_config(cfg).get_heads())
         with self.engine.connect() as conn:
             # A plain read first: readers must not queue behind an import for the write lock.
-            if MigrationContext.configure(conn).get_current_revision() == head:
+            if set(MigrationContext.configure(conn).get_current_heads()) == heads:
                 return
         with self.engine.connect() as conn:
             conn = conn.execution_options(tripwire_write=True)
@@ -168,7 +170,7 @@ class Store:
                 if self.dialect == "postgresql":
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key("")})
                 cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                command.upgrade(cfg, "heads")
 
     @contextmanager
     def writing(self, source: str) -> Iterator[Connection]:
