@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typer
 
+from tripwire.cli.batch import batch_command
 from tripwire.cli.entity import entity_command
 from tripwire.cli.lists import lists_app
 from tripwire.cli.screen import compare_command, screen_command
@@ -27,6 +28,7 @@ app.add_typer(lists_app, name="lists")
 app.command("entity")(entity_command)
 app.command("screen")(screen_command)
 app.command("compare")(compare_command)
+app.command("batch")(batch_command)
 
 
 def main() -> None:

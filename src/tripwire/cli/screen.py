@@ -12,9 +12,7 @@ never leaves a partial file that looks like a finished one.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import json
 import multiprocessing
 import os
 import secrets
@@ -32,6 +30,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from tripwire.batch.inputs import InputFileError, scan_utf8
+from tripwire.batch.records import compact_json, split_multi
 from tripwire.cli.common import (
     EXIT_NOT_FOUND,
     EXIT_USAGE,
@@ -68,14 +68,6 @@ RESULT_COLUMNS = (
 PAIR_COLUMNS = ("id", "score", "explanation")
 ERROR_COLUMNS = ("line", "id", "field", "reason")
 
-#: Several countries or identifiers in one cell are separated by this.
-MULTI_SEPARATOR = ";"
-_CHUNK = 1 << 20
-
-
-class InputFileError(Exception):
-    """A batch file that cannot be read as a whole (exit 2); the message names file and cause."""
-
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
@@ -108,41 +100,6 @@ class Counts:
 
 
 # -- reading batch files -----------------------------------------------------------------
-
-
-def scan_utf8(path: Path) -> int:
-    """Check that ``path`` is UTF-8 (a BOM is fine) and count its lines.
-
-    The whole file is checked before screening starts, so that a file saved in
-    Latin-1 or UTF-16 is refused with the byte offset of the first bad byte
-    instead of failing halfway through a batch. The line count sizes the
-    progress bar.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = newlines = 0
-    last = b""
-    with path.open("rb") as handle:
-        while True:
-            chunk = handle.read(_CHUNK)
-            pending = len(decoder.getstate()[0])
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                local = exc.start - pending
-                at = offset + local
-                line = newlines + chunk[: max(local, 0)].count(b"\n") + 1
-                bad = (exc.object[exc.start : exc.start + 1] or b"?")[0]
-                raise InputFileError(
-                    f"{path} is not UTF-8 text: byte 0x{bad:02x} at byte offset {at} "
-                    f"(line {line}) cannot be decoded; save the file as UTF-8 "
-                    f"(in a spreadsheet: CSV UTF-8)"
-                ) from None
-            if not chunk:
-                break
-            newlines += chunk.count(b"\n")
-            offset += len(chunk)
-            last = chunk[-1:]
-    return newlines + (1 if last not in (b"", b"\n") else 0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,15 +216,6 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def compact_json(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def split_multi(value: str | None) -> list[str]:
-    """A cell holding several countries or identifiers, ``;``-separated."""
-    return [part.strip() for part in (value or "").split(MULTI_SEPARATOR) if part.strip()]
 
 
 def query_dict(query: Query) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Batch screening: whole files, resumable, on one machine or on Spark."""
