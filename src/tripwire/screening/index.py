@@ -81,7 +81,7 @@ class CandidateIndex:
     initials: dict[str, list[int]]
     name_prepared: list[Prepared]
     token_rows: dict[str, list[int]]
-    vocab_by_initial: dict[str, list[str]]
+    vocab_by_initial: dict[tuple[str, int], list[str]]
     group_masks: dict[tuple[int, ...], NDArray[np.bool_]]
     key: str = ""
 
@@ -163,9 +163,10 @@ class CandidateIndex:
         for row, tokens in enumerate(name_tokens):
             for token in {skeleton(t) for t in tokens if len(t) >= 3}:
                 token_rows.setdefault(token, []).append(row)
-        vocab_by_initial: dict[str, list[str]] = {}
+        # Words by first letter and length: two edits or less keep the length within two.
+        vocab_by_initial: dict[tuple[str, int], list[str]] = {}
         for token in sorted(token_rows):
-            vocab_by_initial.setdefault(token[0], []).append(token)
+            vocab_by_initial.setdefault((token[0], len(token)), []).append(token)
         target_names: list[list[int]] = [[] for _ in targets]
         for row, t_index in enumerate(name_target):
             target_names[t_index].append(row)
@@ -291,12 +292,19 @@ class CandidateIndex:
         hits: Counter[int] = Counter()
         for tokens in names:
             for token in {skeleton(t) for t in tokens if len(t) >= 4}:
-                vocab = self.vocab_by_initial.get(token[0], [])
-                for word, distance, _i in process.extract(
-                    token, vocab, scorer=OSA.distance, score_cutoff=2, limit=10
-                ):
+                close: list[tuple[int, str]] = []
+                for length in range(len(token) - 2, len(token) + 3):
+                    vocab = self.vocab_by_initial.get((token[0], length), [])
+                    close.extend(
+                        (int(distance), word)
+                        for word, distance, _i in process.extract(
+                            token, vocab, scorer=OSA.distance, score_cutoff=2, limit=10
+                        )
+                    )
+                # The ten closest words, alphabetical among equals.
+                for distance, word in sorted(close)[:10]:
                     for row in self.token_rows.get(word, ()):
-                        hits[row] += 3 - int(distance)
+                        hits[row] += 3 - distance
         ranked = sorted(hits, key=lambda r: (-hits[r], len(self.name_tokens[r]), r))
         out: dict[int, list[int]] = {}
         for row in ranked:
