@@ -13,6 +13,8 @@ import typer
 
 from tripwire.cli.batch import batch_command
 from tripwire.cli.entity import entity_command
+from tripwire.cli.exposure import exposure_command
+from tripwire.cli.graph import graph_app
 from tripwire.cli.lists import lists_app
 from tripwire.cli.screen import compare_command, screen_command
 
@@ -28,6 +30,8 @@ app.add_typer(lists_app, name="lists")
 app.command("entity")(entity_command)
 app.command("screen")(screen_command)
 app.command("compare")(compare_command)
+app.command("exposure")(exposure_command)
+app.add_typer(graph_app, name="graph")
 app.command("batch")(batch_command)
 
 

@@ -113,3 +113,58 @@ list_event = sa.Table(
     sa.Column("version_id", sa.Integer, nullable=True),
     sa.Column("message", sa.Text, nullable=False),
 )
+
+
+# -- ownership and control (tripwire.ownership) ------------------------------------------
+# Edges imported from FtM files and user CSV files; list relations are read from the list
+# versions themselves. A source's edges are replaced by its newest import.
+ownership_import = sa.Table(
+    "ownership_import",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(64), nullable=False, index=True),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("rows_read", sa.Integer, nullable=False),
+    sa.Column("rows_rejected", sa.Integer, nullable=False),
+    sa.Column("issues", sa.JSON, nullable=False),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+ownership_edge = sa.Table(
+    "ownership_edge",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "import_id",
+        sa.Integer,
+        sa.ForeignKey("ownership_import.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("owner_id", sa.String(255), nullable=False, index=True),
+    sa.Column("owned_id", sa.String(255), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("share", sa.Float, nullable=True),
+    sa.Column("valid_from", sa.Date, nullable=True),
+    sa.Column("valid_to", sa.Date, nullable=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("ref", sa.Text, nullable=False),
+    sa.Column("observed", sa.Date, nullable=True),
+)
+
+# Parties of imported files (FtM ids, names from CSV files) and the list entity each
+# resolves to through the screening engine, with the match score as confidence.
+ownership_party = sa.Table(
+    "ownership_party",
+    metadata,
+    sa.Column("party_id", sa.String(255), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("schema", sa.String(64), nullable=False),
+    sa.Column("countries", sa.JSON, nullable=False),
+    sa.Column("entity_id", sa.String(255), nullable=True, index=True),
+    sa.Column("confidence", sa.Float, nullable=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("since", sa.Date, nullable=True),  # listed on a measure's annex from this date
+)
