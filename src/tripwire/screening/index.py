@@ -83,6 +83,8 @@ class CandidateIndex:
     token_rows: dict[str, list[int]]
     vocab_by_initial: dict[tuple[str, int], list[str]]
     group_masks: dict[tuple[int, ...], NDArray[np.bool_]]
+    target_years: list[frozenset[int]]
+    name_length: NDArray[np.int16]
     key: str = ""
 
     @classmethod
@@ -196,6 +198,11 @@ class CandidateIndex:
                 for groups in set(QUERY_GROUPS.values())
                 if len(groups) < len(set(SCHEMA_GROUPS.values()))
             },
+            target_years=[
+                frozenset({int(d[:4]) for d in t.birth_dates if d[:4].isdigit()} | t.birth_years)
+                for t in targets
+            ],
+            name_length=np.array([len(tokens) for tokens in name_tokens], dtype=np.int16),
             key=key,
         )
 
@@ -305,9 +312,14 @@ class CandidateIndex:
                 for distance, word in sorted(close)[:10]:
                     for row in self.token_rows.get(word, ()):
                         hits[row] += 3 - distance
-        ranked = sorted(hits, key=lambda r: (-hits[r], len(self.name_tokens[r]), r))
+        if not hits:
+            return []
+        rows = np.fromiter(hits.keys(), dtype=np.int64, count=len(hits))
+        counts = np.fromiter(hits.values(), dtype=np.int64, count=len(hits))
+        # Most shared words first, then the shortest name, then the row.
+        ranked = rows[np.lexsort((rows, self.name_length[rows], -counts))]
         out: dict[int, list[int]] = {}
-        for row in ranked:
+        for row in ranked.tolist():
             if self.name_group[row] not in groups:
                 continue
             t_index = int(self.name_target[row])
@@ -322,9 +334,7 @@ class CandidateIndex:
     def _born(self, t_index: int, year: int | None) -> bool:
         if year is None:
             return False
-        target = self.targets[t_index]
-        years = {int(d[:4]) for d in target.birth_dates if d[:4].isdigit()} | target.birth_years
-        return any(abs(y - year) <= 1 for y in years)
+        return any(abs(y - year) <= 1 for y in self.target_years[t_index])
 
     def _initials_candidates(
         self, names: Sequence[tuple[str, ...]], groups: tuple[int, ...], limit: int
@@ -347,9 +357,14 @@ class CandidateIndex:
                         hits[row] += 1
         if not hits:
             return []
-        ranked = sorted(hits, key=lambda r: (-hits[r], len(self.name_tokens[r]), r))
+        if not hits:
+            return []
+        rows = np.fromiter(hits.keys(), dtype=np.int64, count=len(hits))
+        counts = np.fromiter(hits.values(), dtype=np.int64, count=len(hits))
+        # Most shared words first, then the shortest name, then the row.
+        ranked = rows[np.lexsort((rows, self.name_length[rows], -counts))]
         out: dict[int, list[int]] = {}
-        for row in ranked:
+        for row in ranked.tolist():
             t_index = int(self.name_target[row])
             if self.name_group[row] not in groups:
                 continue
