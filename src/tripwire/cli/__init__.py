@@ -16,6 +16,7 @@ from tripwire.cli.entity import entity_command
 from tripwire.cli.exposure import exposure_command
 from tripwire.cli.graph import graph_app
 from tripwire.cli.lists import lists_app
+from tripwire.cli.monitor import monitor_app
 from tripwire.cli.screen import compare_command, screen_command
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(lists_app, name="lists")
+app.add_typer(monitor_app, name="monitor")
 app.command("entity")(entity_command)
 app.command("screen")(screen_command)
 app.command("compare")(compare_command)

@@ -20,6 +20,7 @@ from tripwire.cli.common import (
     open_store,
     print_json,
 )
+from tripwire.cli.monitor import after_list_change
 from tripwire.lists.changes import diff_versions
 from tripwire.lists.diff import ListDiff
 from tripwire.lists.export import export_lines
@@ -96,6 +97,8 @@ def import_command(
             results.append(result)
             if not json_output:
                 _print_result(result, issues)
+        if any(r.outcome == "imported" for r in results):
+            after_list_change(store, quiet=json_output)  # monitoring: re-screen what changed
     if json_output:
         print_json([r.to_dict() for r in results])
     if not all(r.ok for r in results):
@@ -308,6 +311,8 @@ def update_command(
             results.append(result)
             if not json_output:
                 _print_result(result, 3)
+        if any(r.outcome == "imported" for r in results):
+            after_list_change(store, quiet=json_output)  # monitoring: re-screen what changed
     if json_output:
         print_json([r.to_dict() for r in results])
     if not all(r.ok for r in results):

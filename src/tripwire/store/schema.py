@@ -115,6 +115,81 @@ list_event = sa.Table(
 )
 
 
+# -- monitoring register (migration 0004) ------------------------------------------------
+# The customers and counterparties that are re-screened whenever a list changes: each
+# record keeps its prepared query (so re-screening never re-reads the user's file) and a
+# content hash (re-adding a file tells new, changed and unchanged records apart).
+monitor_record = sa.Table(
+    "monitor_record",
+    metadata,
+    sa.Column("record_id", sa.String(255), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("query", sa.Text, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    # The hash last screened against all lists; differs from ``hash`` while pending.
+    sa.Column("screened_hash", sa.String(64), nullable=True),
+    sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Inverted index of the register: name-token skeletons -> records, so that reverse
+# screening finds the few records that could match a new party without reading them all.
+monitor_key = sa.Table(
+    "monitor_key",
+    metadata,
+    sa.Column("key", sa.String(128), nullable=False),
+    sa.Column("record_id", sa.String(255), nullable=False),
+    # How many distinct keys the record has: a one-word record matches on one key.
+    sa.Column("nkeys", sa.Integer, nullable=False),
+    sa.Index("ix_monitor_key_key", "key"),
+    sa.Index("ix_monitor_key_record", "record_id"),
+)
+
+# The hit state of every (record, party) pair ever above the threshold: what tells a new
+# hit from an unchanged one.
+monitor_hit = sa.Table(
+    "monitor_hit",
+    metadata,
+    sa.Column("record_id", sa.String(255), primary_key=True),
+    sa.Column("entity_id", sa.String(255), primary_key=True),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_monitor_hit_entity", "entity_id"),
+)
+
+# Alerts: append-only, one per new or changed hit, with the list version and the reason.
+monitor_alert = sa.Table(
+    "monitor_alert",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.String(255), nullable=False, index=True),
+    sa.Column("entity_id", sa.String(255), nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("version_id", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("previous_score", sa.Float, nullable=True),
+    sa.Column("reason", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("record_name", sa.Text, nullable=False),
+    sa.Column("caption", sa.Text, nullable=False),
+    sa.Column("list_name", sa.Text, nullable=False),
+    sa.Column("explanation", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# Which version of each source the register was last screened against.
+monitor_source = sa.Table(
+    "monitor_source",
+    metadata,
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("version_id", sa.Integer, nullable=False),
+    sa.Column("screened_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 # -- ownership and control (tripwire.ownership) ------------------------------------------
 # Edges imported from FtM files and user CSV files; list relations are read from the list
 # versions themselves. A source's edges are replaced by its newest import.
