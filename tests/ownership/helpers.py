@@ -14,14 +14,15 @@ POST_2024 = dt.date(2024, 7, 3)
 
 
 def edges(structure: str) -> list[Edge]:
-    """``OWNER SHARE|KIND OWNED`` items separated by ``;``."""
+    """``OWNER SHARE|KIND OWNED`` items separated by ``;`` (``joint:ID``: arrangement ID)."""
     out = []
     for item in filter(None, (part.strip() for part in structure.split(";"))):
         owner, what, owned = item.split()
         try:
             out.append(Edge(owner, owned, EdgeKind.EQUITY, float(what), ref=item))
         except ValueError:
-            out.append(Edge(owner, owned, EdgeKind.parse(what), ref=item))
+            kind, _, arrangement = what.partition(":")
+            out.append(Edge(owner, owned, EdgeKind.parse(kind), ref=item, arrangement=arrangement))
     return out
 
 

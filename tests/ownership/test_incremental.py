@@ -9,7 +9,7 @@ import pytest
 
 from tripwire.ownership.graph import OwnershipGraph
 from tripwire.ownership.incremental import Incremental
-from tripwire.ownership.model import KINDS_BY_CODE, Edge, EdgeKind
+from tripwire.ownership.model import KIND_CODES, KINDS_BY_CODE, Edge, EdgeKind
 from tripwire.ownership.regimes import get_regime
 
 AS_OF = dt.date(2025, 1, 1)
@@ -28,31 +28,61 @@ def random_graph(rng: np.random.Generator, n: int = 300, e: int = 900) -> Owners
 
 
 @pytest.mark.parametrize("regime_key", ["us", "eu", "uk"])
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_changes_match_full_evaluation(regime_key: str, seed: int) -> None:
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("size", [40, 300])  # small: joint arrangements meet held members
+def test_random_changes_match_full_evaluation(regime_key: str, seed: int, size: int) -> None:
     rng = np.random.default_rng(seed)
-    graph = random_graph(rng)
+    graph = random_graph(rng, n=size, e=3 * size)
     regime = get_regime(regime_key)
     seeds = np.zeros(graph.size, dtype=np.bool_)
     seeds[rng.choice(graph.size, 10, replace=False)] = True
     state = Incremental(graph, regime, regime.threshold(AS_OF), seeds)
     assert state.hit_ids() == state.full()
-    for step in range(40):
-        op = step % 4
+    for step in range(60):
+        op = step % 5
         if op == 0:
-            state.add_seed(f"n{int(rng.integers(graph.size))}")
+            # a new designation, or one already made (twice must change nothing)
+            again = state.seeds and rng.random() < 0.3
+            if again:
+                node = sorted(state.seeds)[int(rng.integers(len(state.seeds)))]
+                state.add_seed(graph.ids[node])
+            else:
+                state.add_seed(f"n{int(rng.integers(graph.size))}")
         elif op == 1 and state.seeds:
             victim = sorted(state.seeds)[int(rng.integers(len(state.seeds)))]
             state.remove_seed(graph.ids[victim])
-        elif op == 2:
+            if rng.random() < 0.5:  # re-designated later
+                state.add_seed(graph.ids[victim])
+        elif op in (2, 3):
             a, b = (int(x) for x in rng.choice(graph.size, 2, replace=False))
-            kind = EdgeKind.EQUITY if rng.random() < 0.8 else EdgeKind.BOARD
-            share = float(rng.integers(20, 70)) if kind == EdgeKind.EQUITY else None
-            state.add_edge(Edge(f"n{a}", f"n{b}", kind, share))
+            kind = EdgeKind(
+                rng.choice(["equity", "voting", "joint", "control", "board"], p=EDGE_KINDS)
+            )
+            if op == 3:  # a holder of an entity with a joint arrangement joins it
+                joint = graph.alive & (graph.kind == KIND_CODES[EdgeKind.JOINT])
+                if joint.any():
+                    b = int(graph.dst[joint][int(rng.integers(int(joint.sum())))])
+                    rows = graph.into(b)
+                    members = set(graph.src[rows[graph.kind[rows] == KIND_CODES[EdgeKind.JOINT]]])
+                    others = [int(h) for h in graph.src[rows] if h not in members]
+                    if others:
+                        a, kind = others[int(rng.integers(len(others)))], EdgeKind.JOINT
+            share = (
+                float(rng.integers(20, 70)) if kind in (EdgeKind.EQUITY, EdgeKind.VOTING) else None
+            )
+            arrangement = (
+                str(rng.integers(2))
+                if kind == EdgeKind.JOINT and op == 2 and rng.random() < 0.5
+                else ""
+            )
+            state.add_edge(Edge(f"n{a}", f"n{b}", kind, share, arrangement=arrangement))
         else:
             live = np.flatnonzero(graph.alive)
             state.remove_edge(int(live[int(rng.integers(len(live)))]))
         assert state.hit_ids() == state.full(), (regime_key, step)
+
+
+EDGE_KINDS = [0.45, 0.1, 0.25, 0.1, 0.1]
 
 
 def test_new_designation_touches_only_downstream() -> None:

@@ -60,3 +60,31 @@ def test_random_graph_on_spark(spark: Any) -> None:
     seeds[rng.choice(graph.size, 25, replace=False)] = True
     for key, as_of in REGIMES:
         _compare(spark, graph, seeds, key, as_of)
+
+
+def test_joint_arrangements_and_refilings_on_spark(spark: Any) -> None:
+    # separate named arrangements, one pool held through two members, a re-filed stake
+    structures = {
+        "a": "DP1 20 C; Z1 20 C; Z2 15 C; Z3 15 C; "
+        "DP1 joint:a1 C; Z1 joint:a1 C; Z2 joint:a2 C; Z3 joint:a2 C",
+        "b": "DP 60 B; DP 10 C; B 10 C; Z 20 C; DP joint C; B joint C; Z joint C",
+        "c": "DP 60 B; DP 20 C; B 20 C; Z 20 C; DP joint C; B joint C; Z joint C",
+        "d": "X 30 C; X 30 C; DP1 30 C; DP1 joint C; Z 25 C; Z joint C",
+    }
+    union = [
+        replace(edge, owner=f"{case}:{edge.owner}", owned=f"{case}:{edge.owned}")
+        for case, structure in structures.items()
+        for edge in edges(structure)
+    ]
+    graph = OwnershipGraph.from_edges(union)
+    listed = {"X", "DP", "DP1"}
+    seeds = np.array([i.split(":")[1] in listed for i in graph.ids])
+    hit = propagate(graph, get_regime("uk"), get_regime("uk").threshold(POST_2024), seeds).hit
+    assert sorted(graph.ids[i] for i in np.flatnonzero(hit & ~seeds)) == [
+        "b:B",
+        "c:B",
+        "c:C",
+        "d:C",
+    ]
+    for key, as_of in REGIMES:
+        _compare(spark, graph, seeds, key, as_of)

@@ -58,9 +58,11 @@ def test_csv_edges_in_the_store_give_proofs(store: Store, tmp_path: Path) -> Non
     assert "FAQ 401" in lines[1]
     # dated: Harbour Services was held until the end of 2023 only
     assert exposure.answer("name:harbour services", "us").status == "clear"
+    # On 2023-06-01 the only SDN version (published 2026-09-09) was not in force: no seeds.
     past = Exposure.load(store, dt.date(2023, 6, 1))
-    assert past.answer("name:harbour services", "us").status == "blocked"
-    assert any("oldest" in n for n in past.data.notes)  # the list is younger than the date
+    assert past.data.notes == ["no list version in force on 2023-06-01 for us_ofac_sdn"]
+    assert past.data.seeds["us"] == {}
+    assert past.answer("name:harbour services", "us").status == "clear"
 
 
 def test_reimport_replaces_the_source(store: Store, tmp_path: Path) -> None:
@@ -99,7 +101,9 @@ def test_names_resolve_through_the_screener_with_confidence(
         sqlite_store, _edges(tmp_path, "Abboud Abdul Latif Hassan AL-ZOMOR"), resolver=resolver
     )
     assert result.resolved == 1
-    party = OwnershipStore(sqlite_store).parties()["name:abboud abdul latif hassan al-zomor"]
+    party = OwnershipStore(sqlite_store).parties()[
+        ("graph_edges", "name:abboud abdul latif hassan al-zomor")
+    ]
     assert party.entity_id == "ofac-2677" and party.confidence is not None
     assert party.confidence >= resolver.threshold
     edge = next(e for e in OwnershipStore(sqlite_store).edges() if e.owner == "ofac-2677")
@@ -133,3 +137,45 @@ def test_art_5h_seeds_are_the_annex_xiv_banks_from_their_dates(
     assert "Art. 5h" in leasing.proofs[0].rule and "(Annex XIV)" in leasing.proofs[0].text
     assert after.answer("name:sber europe ag", "eu_5h").status == "flagged"  # not in Russia
     assert after.answer("name:minority bank", "eu_5h").status == "flagged"  # 50 %, not more
+
+
+def test_as_of_answer_uses_the_list_version_in_force_on_the_date(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    history = import_publication(sqlite_store, shared_file("lists/ofac/history/sdn-2022-03-21.csv"))
+    assert history.outcome == "imported"
+    # the excerpt (published 2026-09-09) is far smaller than the full list: forced
+    excerpt = import_publication(
+        sqlite_store, shared_file("lists/ofac/sdn_advanced-excerpt-2026-09-09.xml"), force=True
+    )
+    assert excerpt.outcome == "imported"
+    import_graph(sqlite_store, _edges(tmp_path))
+    past = Exposure.load(sqlite_store, dt.date(2023, 6, 1))
+    assert not past.data.notes
+    (version,) = past.data.versions
+    assert version.published == dt.date(2022, 3, 21)
+    assert past.data.seeds["us"]["ofac-36"].since == dt.date(2022, 3, 21)
+    answer = past.answer("name:harbour services", "us")
+    assert answer.status == "blocked" and "AEROCARIBBEAN" in answer.proofs[0].text
+    before = Exposure.load(sqlite_store, dt.date(2022, 3, 20))
+    assert before.data.notes == ["no list version in force on 2022-03-20 for us_ofac_sdn"]
+    assert before.answer("name:harbour services", "us").status == "clear"
+    now = Exposure.load(sqlite_store, AS_OF)
+    assert [v.published for v in now.data.versions] == [dt.date(2026, 9, 9)]
+
+
+def test_exposure_note_cache_sees_a_recreated_database(tmp_path: Path) -> None:
+    # Same URL, same row ids, different data: the cached answer must not be served.
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    with Store(url) as first:
+        _listed(first)
+        import_graph(first, _edges(tmp_path))
+        assert exposure_note(first, "name:island leasing ltd", AS_OF) is not None
+    (tmp_path / "store.db").unlink()
+    path = tmp_path / "other.csv"
+    path.write_text("owner,owned,share\nid:ofac-36,Island Leasing Ltd,10\n", encoding="utf-8")
+    with Store(url) as second:
+        _listed(second)
+        import_graph(second, path, source="graph_edges")
+        note = exposure_note(second, "name:island leasing ltd", AS_OF)
+        assert note is not None and note["statuses"] == {"us": "flagged"}

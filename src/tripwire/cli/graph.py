@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from tripwire.cli.common import (
     EXIT_OK,
@@ -74,13 +75,19 @@ def import_command(
             except ValueError as exc:
                 err_console.print(f"{path}: {exc}", markup=False)
                 raise typer.Exit(EXIT_USAGE) from None
+            except SQLAlchemyError as exc:  # nothing of this file was stored (one transaction)
+                reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+                err_console.print(
+                    f"{path}: not imported, the store refused it: {reason}", markup=False
+                )
+                raise typer.Exit(EXIT_USAGE) from None
     if json_output:
         print_json([r.to_dict() for r in results])
     else:
         for r in results:
             console.print(
                 f"{r.source}: {r.edges} edges, {r.parties} parties ({r.resolved} resolved to "
-                f"list entities) from {r.rows_read} rows; {len(r.issues)} rejected",
+                f"list entities) from {r.rows_read} rows; {r.rejected} rejected",
                 highlight=False,
                 markup=False,
             )

@@ -24,7 +24,7 @@ from tripwire.ownership.graph import (
     OwnershipGraph,
     Propagation,
     propagate,
-    regime_shares,
+    regime_pooling,
     single_label,
 )
 from tripwire.ownership.model import KIND_CODES, KINDS_BY_CODE, EdgeKind, Seed
@@ -175,7 +175,7 @@ class Evaluation:
             if node is not None:
                 mask[node] = True
         self.seed_mask = mask
-        self.shares = regime_shares(graph, regime)
+        self.shares, self.pools = regime_pooling(graph, regime)
         self.propagation = propagation or propagate(graph, regime, self.threshold, mask)
         self._exposure()
         self._cyclic: BoolArray | None = None
@@ -355,7 +355,9 @@ class Evaluation:
             seed = int(self.propagation.label_ids[column])
             members = self._members.get(seed)
             if members is None:
-                members = single_label(self.graph, self.regime, self.threshold, seed, self.shares)
+                members = single_label(
+                    self.graph, self.regime, self.threshold, seed, self.shares, self.pools
+                )
                 self._members[seed] = members
             person = self.graph.ids[seed]
             proofs.append(self._proof(node, partial(_member_rank, members), person, {}))
@@ -414,7 +416,13 @@ class Evaluation:
             mine.sort(key=lambda r: -float(self.shares[r]))
             total = 0.0
             picked: list[int] = []
+            pools: set[int] = set()
             for row in mine:
+                pool = int(self.pools[row])
+                if pool >= 0:  # a joint arrangement counts once, through one member
+                    if pool in pools:
+                        continue
+                    pools.add(pool)
                 picked.append(row)
                 total += float(self.shares[row])
                 if self.threshold.met(total):

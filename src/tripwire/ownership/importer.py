@@ -20,6 +20,8 @@ from tripwire.ownership.sources import (
 from tripwire.ownership.store import ImportResult, OwnershipStore
 from tripwire.store import Store
 
+MAX_SOURCE_CHARS = 200
+
 
 def detect_format(path: Path) -> str:
     """``csv``, ``annex`` (the Reg. 833/2014 annex transcription) or ``ftm``."""
@@ -65,6 +67,8 @@ def import_graph(
     if fmt == "annex":
         source = ANNEX_XIV_SOURCE  # the seeds of the Art. 5h regime are read from this source
     source = source or default_source(path)
+    if not source.strip() or len(source) > MAX_SOURCE_CHARS:
+        raise ValueError(f"source name must be 1 to {MAX_SOURCE_CHARS} characters")
     ids = list_entity_ids(store)
     known = ids.__contains__
     read: ReadResult

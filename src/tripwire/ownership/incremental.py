@@ -27,7 +27,7 @@ from tripwire.ownership.graph import (
     IntArray,
     OwnershipGraph,
     propagate,
-    regime_shares,
+    regime_pooling,
     single_label,
 )
 from tripwire.ownership.model import KIND_CODES, Edge
@@ -48,7 +48,7 @@ class Incremental:
         self.control_codes = {KIND_CODES[k] for k in regime.control_kinds}
         prop = propagate(graph, regime, threshold, seeds)
         self.rank: IntArray = prop.rank.copy()
-        self.shares = regime_shares(graph, regime)  # refreshed when an edge changes
+        self.shares, self.pools = regime_pooling(graph, regime)  # refreshed on edge changes
         if regime.aggregate:
             self.acc: dict[int, FloatArray] = {}
             self.ctrl = np.zeros(graph.size, dtype=np.int64)
@@ -85,6 +85,8 @@ class Incremental:
     def add_seed(self, entity_id: str) -> int:
         """A new designation; returns how many entities became hit."""
         node = self._grow(self.graph.node(entity_id))
+        if node in self.seeds:
+            return 0
         before = int(self.hit.sum())
         self.seeds.add(node)
         if self.regime.aggregate:
@@ -106,26 +108,30 @@ class Incremental:
             self._drop_label(node)
 
     def add_edge(self, edge: Edge) -> int:
+        """A new edge (replacing the row of the same holding, if any); returns its row."""
+        old = self.graph.find(edge)
+        if old is not None:
+            self.remove_edge(old)
         row = self.graph.add_edge(edge)
-        self.shares = regime_shares(self.graph, self.regime)
+        self.shares, self.pools = regime_pooling(self.graph, self.regime)
         self._grow(self.graph.size - 1)
         owner, owned = int(self.graph.src[row]), int(self.graph.dst[row])
         if self.regime.aggregate:
             if self.rank[owner] >= 0 and self._contribute(row, owned):
                 self._propagate(deque([owned]))
         else:
-            self._relabel(owner)
+            self._relabel(owner, owned)
         return row
 
     def remove_edge(self, row: int) -> None:
         owner, owned = int(self.graph.src[row]), int(self.graph.dst[row])
         self.graph.remove_edge(row)
-        self.shares = regime_shares(self.graph, self.regime)
+        self.shares, self.pools = regime_pooling(self.graph, self.regime)
         if self.regime.aggregate:
             if self.rank[owner] >= 0:
                 self._recompute(self.graph.downstream([owned]))
         else:
-            self._relabel(owner)
+            self._relabel(owner, owned)
 
     # -- aggregated ----------------------------------------------------------------------
 
@@ -204,7 +210,9 @@ class Incremental:
     # -- per person ---------------------------------------------------------------------
 
     def _add_label(self, seed: int) -> None:
-        members = single_label(self.graph, self.regime, self.threshold, seed, self.shares)
+        members = single_label(
+            self.graph, self.regime, self.threshold, seed, self.shares, self.pools
+        )
         self.members[seed] = set(members)
         for node, rank in members.items():
             self.holders[node] += 1
@@ -217,8 +225,15 @@ class Incremental:
         self.holders[nodes] -= 1
         self.rank[nodes[self.holders[nodes] <= 0]] = -1
 
-    def _relabel(self, owner: int) -> None:
-        """Re-run the persons whose holdings reach ``owner`` (an edge of it changed)."""
-        for seed in [s for s, m in self.members.items() if owner in m]:
+    def _relabel(self, owner: int, owned: int) -> None:
+        """Re-run the persons an edge ``owner`` -> ``owned`` may matter to.
+
+        Those holding ``owner``; under joint pooling also those holding any
+        other holder of ``owned``, whose pooled shares may have changed.
+        """
+        touched = {owner}
+        if self.regime.joint_pooling:
+            touched.update(int(self.graph.src[r]) for r in self.graph.into(owned))
+        for seed in [s for s, m in self.members.items() if not touched.isdisjoint(m)]:
             self._drop_label(seed)
             self._add_label(seed)

@@ -62,6 +62,14 @@ class Edge:
     confidence: float = 1.0
     ref: str = ""
     observed: dt.date | None = None  # when the source last stated it (staleness)
+    # JOINT edges: which joint arrangement (UK Sch. 1 para. 3) the holding is under. Empty:
+    # the one arrangement of all joint holders of ``owned`` that name none.
+    arrangement: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, EdgeKind, str]:
+        """One holding: a re-filing of the same stake has the same key."""
+        return (self.owner, self.owned, self.kind, self.arrangement)
 
     def active(self, as_of: dt.date) -> bool:
         """In force on ``as_of`` (both ends inclusive; an open end is open)."""
@@ -80,6 +88,7 @@ class Edge:
             "source": self.source,
             "confidence": self.confidence,
             "ref": self.ref,
+            "arrangement": self.arrangement or None,
         }
 
 

@@ -24,7 +24,8 @@ STALE_AFTER = dt.timedelta(days=365)
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    code: str  # over_100 | unknown_remainder | unknown_share | cycle | stale_edge
+    # over_100 | unknown_remainder | unknown_share | cycle | stale_edge | duplicate_holding
+    code: str
     entity: str
     message: str
     detail: dict[str, Any] = field(default_factory=dict)
@@ -97,6 +98,35 @@ def entity_findings(
                     {"kind": kind.value, "count": missing},
                 )
             )
+    for duplicate in graph.duplicates.get(node, ()):
+        kept = duplicate.kept
+        owner = (names or {}).get(kept.owner, kept.owner)
+        statements = [kept, *duplicate.dropped]
+        kept_share = "?" if kept.share is None else f"{kept.share:g}"
+        stated = ", ".join(
+            f"{'?' if e.share is None else f'{e.share:g}'}% ({e.source}: {e.ref or 'no ref'}"
+            + (f", from {e.valid_from.isoformat()}" if e.valid_from else "")
+            + ")"
+            for e in statements
+        )
+        found.append(
+            Finding(
+                "duplicate_holding",
+                entity,
+                f"{len(statements)} edges state {owner}'s {kept.kind.value} holding in {label} "
+                f"on {as_of.isoformat()}: {stated}; counted once, the latest "
+                f"({kept_share}% from {kept.ref or kept.source})",
+                {
+                    "owner": kept.owner,
+                    "kind": kept.kind.value,
+                    "kept": kept.to_dict(),
+                    "dropped": [e.to_dict() for e in duplicate.dropped],
+                    "same_statement": [
+                        e.source for e in duplicate.dropped if e.ref and e.ref == kept.ref
+                    ],
+                },
+            )
+        )
     if cyclic is not None and cyclic[node]:
         found.append(Finding("cycle", entity, f"{label} is on an ownership cycle"))
     if graph.edges is not None:
@@ -128,4 +158,5 @@ def graph_summary(graph: OwnershipGraph, cyclic: BoolArray) -> dict[str, int]:
         "unknown_remainder": int((owned & (totals < 100.0 - 1e-9)).sum()),
         "unknown_share": int((equity & np.isnan(graph.share)).sum()),
         "on_cycle": int(cyclic.sum()),
+        "duplicate_holding": sum(len(d) for d in graph.duplicates.values()),
     }

@@ -1,7 +1,8 @@
 """(I/O) Exposure answers from the store: the graph and the seeds as of a date.
 
 For a date D each list source contributes the version it had published on D
-(its newest version published on or before D): its listed parties are the
+(its newest version published on or before D; a source with none contributes
+nothing, and the answer's notes say so): its listed parties are the
 seeds of the regimes that read that source, and its relation entities
 ("Owned or Controlled By", "Subsidiary Of", "Linked To", Ownership,
 Directorship) are edges. Imported FtM and CSV edges come from the ownership
@@ -38,31 +39,25 @@ def _published(version: VersionRow) -> dt.date:
 def versions_as_of(
     store: Store, as_of: dt.date, notes: list[str] | None = None
 ) -> list[VersionRow]:
-    """Per source, the newest version published on or before ``as_of``.
+    """Per source, the newest version published on or before ``as_of`` (in force on it).
 
-    A source with no version that old falls back to its oldest version, and a
-    note says so: the answer then applies a later list to the date's edges.
+    A source with no version that old contributes nothing on that date: no
+    seeds, no relation edges. A later list never stands in for an earlier
+    date; the note says which sources had no version in force.
     """
     chosen: dict[str, VersionRow] = {}
-    oldest: dict[str, VersionRow] = {}
+    sources: set[str] = set()
     for version in store.versions():
+        sources.add(version.source)
         key = (_published(version), version.id)
-        first = oldest.get(version.source)
-        if first is None or key < (_published(first), first.id):
-            oldest[version.source] = version
         if key[0] > as_of:
             continue
         best = chosen.get(version.source)
         if best is None or key > (_published(best), best.id):
             chosen[version.source] = version
-    for source, version in oldest.items():
-        if source not in chosen:
-            chosen[source] = version
-            if notes is not None:
-                notes.append(
-                    f"no version of {source} published on or before {as_of.isoformat()}: "
-                    f"using its oldest, published {_published(version).isoformat()}"
-                )
+    if notes is not None:
+        for source in sorted(sources - set(chosen)):
+            notes.append(f"no list version in force on {as_of.isoformat()} for {source}")
     return sorted(chosen.values(), key=lambda v: v.source)
 
 
@@ -98,7 +93,7 @@ class GraphData:
                 if entity.listed:
                     for regime in regimes:
                         data.seeds[regime.key][entity.entity_id] = Seed(
-                            entity.entity_id, regime.seed_label
+                            entity.entity_id, regime.seed_label, _published(version)
                         )
             data.edges.extend(
                 list_relation_edges(relations, source=version.source, observed=version.published)
@@ -176,10 +171,27 @@ class Exposure:
             ),
             "paths": {a.regime: [p.lines() for p in a.proofs] for a in answers if a.proofs},
             "see": f"tripwire exposure {entity_id} --as-of {self.as_of.isoformat()}",
+            "notes": list(self.data.notes),  # e.g. sources with no list version in force
         }
 
 
 _CACHE: dict[tuple[str, dt.date, str], Exposure] = {}
+
+
+def _stamp(store: Store, day: dt.date) -> str:
+    """What the answer on ``day`` depends on: changes whenever the data may have.
+
+    Row ids alone repeat when a database is dropped and recreated, so each
+    version contributes its sha256 and import time, and each edge import its
+    id, source, row count and import time.
+    """
+    parts = [f"{v.id}:{v.sha256}:{v.imported_at.isoformat()}" for v in versions_as_of(store, day)]
+    parts.append("|")
+    parts.extend(
+        f"{i['id']}:{i['source']}:{i['rows_read']}:{i['imported_at']}"
+        for i in OwnershipStore(store).imports()
+    )
+    return ",".join(parts)
 
 
 def exposure_note(
@@ -191,9 +203,7 @@ def exposure_note(
     edges change, so calling it for every match of a screening run is cheap.
     """
     day = as_of or dt.date.today()
-    stamp = ",".join(str(v.id) for v in versions_as_of(store, day))
-    stamp += "|" + ",".join(str(i["id"]) for i in OwnershipStore(store).imports())
-    key = (store.url, day, stamp)
+    key = (store.url, day, _stamp(store, day))
     exposure = _CACHE.get(key)
     if exposure is None:
         _CACHE.clear()

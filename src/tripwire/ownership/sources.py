@@ -43,19 +43,32 @@ def parse_share(value: str | None) -> float | None:
         share = float(text)
     except ValueError:
         raise ValueError(f"share {value!r} is not a number") from None
-    if share != share or share < 0:
+    if share != share:
+        raise ValueError(f"share {value!r} is not a number")
+    if share < 0:
         raise ValueError(f"share {value!r} is negative")
     if share > 100:
         raise ValueError(f"share {value!r} is more than 100%")
     return share
 
 
+_DATE = re.compile(
+    r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?"
+    # a time of day after a full date is accepted and ignored (FtM timestamps)
+    r"(?:(?<=\d{4}-\d{2}-\d{2})[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
 def parse_date(value: str | None, *, end: bool = False) -> dt.date | None:
-    """``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a partial date covers its whole period)."""
+    """``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (a partial date covers its whole period).
+
+    Nothing may follow the date but a time of day: ``2024-01-015`` and
+    ``2024-01-01junk`` are errors, not 2024-01-01.
+    """
     if value is None or not str(value).strip():
         return None
-    text = str(value).strip()[:10]
-    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", text)
+    text = str(value).strip()
+    match = _DATE.fullmatch(text)
     if match is None:
         raise ValueError(f"date {value!r} is not YYYY-MM-DD")
     year, month, day = match.groups()
@@ -175,6 +188,9 @@ def read_ftm(
                 data = json.loads(line)
                 if not isinstance(data, dict) or "id" not in data or "schema" not in data:
                     raise ValueError("not an FtM entity (id and schema needed)")
+                if not isinstance(data["id"], str) or not data["id"]:
+                    raise ValueError("the id is not a string")
+                _check_length("id", data["id"])
             except ValueError as exc:
                 result.issues.append(Issue(f"line {lineno}", f"unreadable: {exc}"))
                 continue
@@ -218,6 +234,7 @@ def read_ftm(
 
 CSV_COLUMNS = ("owner", "owned", "share", "kind", "valid_from", "valid_to")
 _OPTIONAL = (
+    "arrangement",
     "confidence",
     "owner_schema",
     "owned_schema",
@@ -225,6 +242,18 @@ _OPTIONAL = (
     "owned_country",
     "ref",
 )
+
+
+# Longest party name or id kept (an over-long cell is a row error, not a database error).
+MAX_ID_CHARS = 1000
+# What a list entity id looks like (``ofac-36``, ``eu-fsf-123``, ``NK-aU5y...``): a bare value
+# of this shape that no list has is kept as a name, with a warning.
+_ID_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*-[A-Za-z0-9_]*\d[A-Za-z0-9_]*")
+
+
+def _check_length(what: str, value: str) -> None:
+    if len(value) > MAX_ID_CHARS:
+        raise ValueError(f"{what} is {len(value)} characters long (at most {MAX_ID_CHARS})")
 
 
 def name_party_id(name: str) -> str:
@@ -259,18 +288,37 @@ def read_csv(
         return result
     reader.fieldnames = header
     parties: dict[str, Party] = {}
-    try:
-        for row in reader:
+    warned: list[Issue] = []
+    while True:
+        line = reader.reader.line_num  # DictReader's own count lags on errors
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
             result.rows_read += 1
-            where = f"line {reader.line_num}"
-            try:
-                edge = _csv_edge(row, where, source, resolver, known, parties)
-            except ValueError as exc:
-                result.issues.append(Issue(where, str(exc)))
-                continue
-            result.edges.append(edge)
-    except csv.Error as exc:
-        result.issues.append(Issue(f"line {reader.line_num}", f"malformed CSV: {exc}"))
+            result.issues.append(Issue(f"line {line + 1}", f"malformed CSV: {exc}"))
+            if reader.reader.line_num == line:  # nothing consumed: the rest cannot be read
+                break
+            continue
+        result.rows_read += 1
+        where = f"line {reader.line_num}"
+        try:
+            edge = _csv_edge(row, where, source, resolver, known, parties, warned)
+        except ValueError as exc:
+            result.issues.append(Issue(where, str(exc)))
+            continue
+        result.edges.append(edge)
+    result.issues.extend(warned)
+    stated = [e.share for e in result.edges if e.share is not None]
+    if stated and max(stated) <= 1.0 and any(stated):
+        result.issues.append(
+            Issue(
+                str(path.name),
+                f"warning: every share is 1 or less (largest {max(stated):g}): shares are "
+                f"percentages (0 to 100), so 0.5 reads as half a percent; write 50 for a half",
+            )
+        )
     result.parties = list(parties.values())
     return result
 
@@ -282,6 +330,7 @@ def _csv_edge(
     resolver: Resolver | None,
     known: Callable[[str], bool],
     parties: dict[str, Party],
+    warned: list[Issue] | None = None,
 ) -> Edge:
     if None in row:
         raise ValueError("more cells than columns")
@@ -289,6 +338,9 @@ def _csv_edge(
     if not cells.get("owner") or not cells.get("owned"):
         raise ValueError("owner and owned are required")
     kind = EdgeKind.parse(cells.get("kind") or "equity")
+    arrangement = cells.get("arrangement") or ""
+    if arrangement and kind != EdgeKind.JOINT:
+        raise ValueError(f"arrangement {arrangement!r} goes with kind joint, not {kind.value}")
     share = parse_share(cells.get("share"))
     start = parse_date(cells.get("valid_from"))
     end = parse_date(cells.get("valid_to"), end=True)
@@ -307,7 +359,21 @@ def _csv_edge(
         value = cells[end_name]
         schema = cells.get(f"{end_name}_schema") or default_schema
         country = cells.get(f"{end_name}_country") or ""
+        _check_length(end_name, value)
         ends.append(_party(value, schema, country, source, resolver, known, parties))
+        if (
+            warned is not None
+            and not value.startswith("id:")
+            and ends[-1] != value
+            and _ID_LIKE.fullmatch(value)
+        ):
+            warned.append(
+                Issue(
+                    where,
+                    f"warning: {end_name} {value!r} looks like a list entity id but no list "
+                    f"has it: kept as a name (write id:{value} to insist on an id)",
+                )
+            )
     if ends[0] == ends[1]:
         raise ValueError("owner and owned are the same party")
     return Edge(
@@ -320,6 +386,7 @@ def _csv_edge(
         source,
         confidence,
         cells.get("ref") or where,
+        arrangement=arrangement,
     )
 
 
@@ -407,39 +474,66 @@ def read_annex(path: Path, *, resolver: Resolver | None = None, annex: str = "XI
     when the screening engine is sure enough, and otherwise matched by name.
     """
     result = ReadResult()
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        for row in reader:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        result.issues.append(Issue(str(path), f"cannot read: {exc}"))
+        return result
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("annex", "name", "startDate") if c not in (reader.fieldnames or [])]
+    if missing:
+        result.issues.append(
+            Issue(f"{path.name} line 1", f"missing column(s) {', '.join(missing)}")
+        )
+        return result
+    while True:
+        line = reader.reader.line_num  # DictReader's own count lags on errors
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
             result.rows_read += 1
-            if (row.get("annex") or "").strip() != annex:
-                continue
-            where = f"line {reader.line_num}"
-            name = (row.get("name") or "").strip()
-            if not name:
-                result.issues.append(Issue(where, "Annex XIV row without a name"))
-                continue
-            try:
-                since = parse_annex_date(row.get("startDate") or "")
-            except ValueError as exc:
-                result.issues.append(Issue(where, str(exc)))
-                continue
-            aliases = [a.strip() for a in (row.get("alias") or "").split(";") if a.strip()]
-            identifiers = [
-                (row.get(c) or "").strip() for c in ("innCode", "ogrnCode", "swiftBic", "leiCode")
-            ]
-            resolved, score = _resolve(
-                resolver, [name, *aliases][:5], "Company", ["ru"], [i for i in identifiers if i]
+            result.issues.append(Issue(f"{path.name} line {line + 1}", f"malformed CSV: {exc}"))
+            if reader.reader.line_num == line:
+                break
+            continue
+        result.rows_read += 1
+        if (row.get("annex") or "").strip() != annex:
+            continue
+        where = f"{path.name} line {reader.line_num}"
+        if None in row:
+            result.issues.append(Issue(where, "more cells than columns"))
+            continue
+        name = (row.get("name") or "").strip()
+        if not name:
+            result.issues.append(Issue(where, "Annex XIV row without a name"))
+            continue
+        if len(name) > MAX_ID_CHARS:
+            result.issues.append(Issue(where, f"name longer than {MAX_ID_CHARS} characters"))
+            continue
+        try:
+            since = parse_annex_date(row.get("startDate") or "")
+        except ValueError as exc:
+            result.issues.append(Issue(where, str(exc)))
+            continue
+        aliases = [a.strip() for a in (row.get("alias") or "").split(";") if a.strip()]
+        identifiers = [
+            (row.get(c) or "").strip() for c in ("innCode", "ogrnCode", "swiftBic", "leiCode")
+        ]
+        resolved, score = _resolve(
+            resolver, [name, *aliases][:5], "Company", ["ru"], [i for i in identifiers if i]
+        )
+        result.parties.append(
+            Party(
+                f"{ANNEX_XIV_SOURCE}:{' '.join(name.casefold().split())}",
+                name,
+                "Company",
+                ("ru",),
+                resolved,
+                score,
+                ANNEX_XIV_SOURCE,
+                since,
             )
-            result.parties.append(
-                Party(
-                    f"{ANNEX_XIV_SOURCE}:{' '.join(name.casefold().split())}",
-                    name,
-                    "Company",
-                    ("ru",),
-                    resolved,
-                    score,
-                    ANNEX_XIV_SOURCE,
-                    since,
-                )
-            )
+        )
     return result

@@ -5,7 +5,8 @@ with the entities hit so far (aggregated regimes) or with the (entity, person)
 labels (per-person regimes), sums the shares per owned entity and kind, and
 adds those that meet the threshold. Rounds are synchronous, so the round in
 which an entity is hit equals the local one exactly; the parity test compares
-the two rank arrays. Joint arrangements are pooled with a join as well.
+the two rank arrays. Joint arrangements are pooled with a join as well, and a
+pool counts once per person (or once for the hit set).
 Lineage is cut every round (``localCheckpoint``) so long chains stay cheap.
 
 pyspark is optional: ``pip install 'tripwire[spark]'`` (needs Java 17+).
@@ -44,7 +45,11 @@ def spark_session(master: str = "local[2]") -> Any:
 
 
 def edges_frame(spark: Any, graph: OwnershipGraph) -> Any:
-    """(src, dst, share, kind) of the live edges, shares null where not stated."""
+    """(src, dst, share, kind, arrangement) of the live edges, shares null where not stated.
+
+    The graph has one edge per holding already (``OwnershipGraph.from_edges``
+    collapses re-filings), so Spark reads the same deduplicated edges.
+    """
     import pandas as pd
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
@@ -55,39 +60,51 @@ def edges_frame(spark: Any, graph: OwnershipGraph) -> Any:
             "dst": graph.dst[live].astype(np.int64),
             "share": graph.share[live],
             "kind": graph.kind[live].astype(np.int32),
+            "arrangement": graph.arrangement[live].astype(np.int64),
         }
     )
-    edges = spark.createDataFrame(frame, "src long, dst long, share double, kind int")
+    edges = spark.createDataFrame(
+        frame, "src long, dst long, share double, kind int, arrangement long"
+    )
     return edges.withColumn(
         "share", F.when(F.isnan("share"), F.lit(None)).otherwise(F.col("share"))
     )
 
 
 def _pooled(edges: Any) -> Any:
-    """UK Sch. 1 para. 3: a member's holding counts as the arrangement's combined holding."""
+    """UK Sch. 1 para. 3: a member's holding counts as its arrangement's combined holding.
+
+    An arrangement is (owned entity, arrangement id) of the ``joint`` edges; a
+    member's stated equity and voting rows in that entity get the pool (its
+    lowest arrangement when in several) and the pool's combined share per kind,
+    as ``OwnershipGraph.pooling`` does. Other rows get a null pool.
+    """
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
-    joint = (
+    share_codes = [KIND_CODES[EdgeKind.EQUITY], KIND_CODES[EdgeKind.VOTING]]
+    member = (
         edges.where(F.col("kind") == KIND_CODES[EdgeKind.JOINT])
-        .select("src", "dst")
-        .distinct()
-        .withColumn("pooled", F.lit(True))
+        .groupBy("src", "dst")
+        .agg(F.min("arrangement").alias("pool"))
     )
-    marked = edges.join(joint, ["src", "dst"], "left").fillna(False, ["pooled"])
+    marked = edges.join(member, ["src", "dst"], "left").withColumn(
+        "pool",
+        F.when(
+            F.col("kind").isin(share_codes) & F.col("share").isNotNull(), F.col("pool")
+        ).otherwise(F.lit(None).cast("long")),
+    )
     totals = (
-        marked.where(F.col("pooled") & F.col("share").isNotNull())
-        .groupBy("dst", "kind")
+        marked.where(F.col("pool").isNotNull())
+        .groupBy("dst", "pool", "kind")
         .agg(F.sum("share").alias("combined"))
     )
     return (
-        marked.join(totals, ["dst", "kind"], "left")
+        marked.join(totals, ["dst", "pool", "kind"], "left")
         .withColumn(
             "share",
-            F.when(F.col("pooled") & F.col("share").isNotNull(), F.col("combined")).otherwise(
-                F.col("share")
-            ),
+            F.when(F.col("pool").isNotNull(), F.col("combined")).otherwise(F.col("share")),
         )
-        .select("src", "dst", "share", "kind")
+        .select("src", "dst", "share", "kind", "pool")
     )
 
 
@@ -112,6 +129,8 @@ def propagate_spark(
     edges = edges_frame(spark, graph)
     if regime.joint_pooling:
         edges = _pooled(edges)
+    else:
+        edges = edges.withColumn("pool", F.lit(None).cast("long")).drop("arrangement")
     share_codes = [KIND_CODES[k] for k in regime.share_kinds]
     control_codes = [KIND_CODES[k] for k in regime.control_kinds]
     counted = edges.where(
@@ -127,6 +146,10 @@ def propagate_spark(
     rank[seeds] = 0
     for round_no in range(1, max_rounds + 1):
         held = counted.join(labels.withColumnRenamed("node", "src"), "src")
+        # a joint arrangement counts once per person, however many members it holds
+        held = held.where(F.col("pool").isNull()).unionByName(
+            held.where(F.col("pool").isNotNull()).dropDuplicates(["dst", "pool", "kind", "label"])
+        )
         sums = held.groupBy("dst", "label", "kind").agg(
             F.sum("share").alias("total"), F.count(F.lit(1)).alias("edges")
         )

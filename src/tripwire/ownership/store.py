@@ -4,6 +4,10 @@ A source's edges (one FtM file, one user CSV file) are replaced as a whole by
 its newest import, in one transaction: readers see the old edges or the new
 ones. Parties keep the list entity they resolve to and the match score, and
 edges are read back already pointing at the resolved entities.
+
+Parties belong to their source: they are keyed by (source, party_id), so
+re-importing one file never drops or changes a party another file's edges go
+through, and an edge's ends are looked up among its own source's parties.
 """
 
 from __future__ import annotations
@@ -48,6 +52,11 @@ class Issue:
     row: str
     message: str
 
+    @property
+    def warning(self) -> bool:
+        """A doubt about a row that was imported anyway (not a rejection)."""
+        return self.message.startswith("warning:")
+
     def __str__(self) -> str:
         return f"{self.row}: {self.message}"
 
@@ -61,6 +70,10 @@ class ImportResult:
     parties: int
     resolved: int
     issues: tuple[Issue, ...]
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for i in self.issues if not i.warning)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,7 +116,7 @@ class OwnershipStore:
                     "origin": origin,
                     "format": fmt,
                     "rows_read": rows_read,
-                    "rows_rejected": len(issues),
+                    "rows_rejected": sum(1 for i in issues if not i.warning),
                     "issues": [str(i) for i in issues],
                     "imported_at": dt.datetime.now(dt.UTC),
                 },
@@ -124,11 +137,12 @@ class OwnershipStore:
                         "confidence": e.confidence,
                         "ref": e.ref,
                         "observed": e.observed,
+                        "arrangement": e.arrangement,
                     }
                     for e in edges
                 ],
             )
-            known = _existing_parties(conn, [p.party_id for p in parties])
+            unique = {p.party_id: p for p in reversed(parties)}  # the first of each id
             _insert(
                 conn,
                 ownership_party,
@@ -143,8 +157,7 @@ class OwnershipStore:
                         "source": source,
                         "since": p.since,
                     }
-                    for p in parties
-                    if p.party_id not in known
+                    for p in unique.values()
                 ],
             )
         resolved = sum(1 for p in parties if p.entity_id)
@@ -152,11 +165,12 @@ class OwnershipStore:
             int(import_id), source, rows_read, len(edges), len(parties), resolved, tuple(issues)
         )
 
-    def parties(self) -> dict[str, Party]:
+    def parties(self) -> dict[tuple[str, str], Party]:
+        """Every party, keyed by (source, party_id)."""
         with self.store.engine.connect() as conn:
             rows = conn.execute(sa.select(ownership_party)).mappings().all()
         return {
-            r["party_id"]: Party(
+            (r["source"], r["party_id"]): Party(
                 r["party_id"],
                 r["name"],
                 r["schema"],
@@ -169,7 +183,7 @@ class OwnershipStore:
             for r in rows
         }
 
-    def edges(self, parties: dict[str, Party] | None = None) -> list[Edge]:
+    def edges(self, parties: dict[tuple[str, str], Party] | None = None) -> list[Edge]:
         """Every stored edge, its ends mapped to the list entities they resolve to.
 
         An edge's confidence is the lower of its own and its ends' resolution scores.
@@ -182,7 +196,7 @@ class OwnershipStore:
             confidence = float(r.confidence)
             ends = []
             for end in (r.owner_id, r.owned_id):
-                party = parties.get(end)
+                party = parties.get((r.source, end))
                 if party is not None and party.entity_id:
                     confidence = min(confidence, party.confidence or 0.0)
                 ends.append(party.node if party else end)
@@ -198,6 +212,7 @@ class OwnershipStore:
                     confidence,
                     r.ref,
                     r.observed,
+                    r.arrangement or "",
                 )
             )
         return out
@@ -217,14 +232,3 @@ def _insert(conn: sa.Connection, table: sa.Table, rows: Iterable[dict[str, Any]]
             batch = []
     if batch:
         conn.execute(table.insert(), batch)
-
-
-def _existing_parties(conn: sa.Connection, ids: list[str]) -> set[str]:
-    """Parties another source already brought (the first source to name a party keeps it)."""
-    found: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        query = sa.select(ownership_party.c.party_id).where(
-            ownership_party.c.party_id.in_(ids[start : start + _CHUNK])
-        )
-        found.update(r.party_id for r in conn.execute(query))
-    return found

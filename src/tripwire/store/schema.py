@@ -197,7 +197,7 @@ ownership_import = sa.Table(
     "ownership_import",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("source", sa.String(64), nullable=False, index=True),
+    sa.Column("source", sa.Text, nullable=False, index=True),
     sa.Column("origin", sa.Text, nullable=False),
     sa.Column("format", sa.String(16), nullable=False),
     sa.Column("rows_read", sa.Integer, nullable=False),
@@ -217,16 +217,17 @@ ownership_edge = sa.Table(
         nullable=False,
         index=True,
     ),
-    sa.Column("owner_id", sa.String(255), nullable=False, index=True),
-    sa.Column("owned_id", sa.String(255), nullable=False, index=True),
+    sa.Column("owner_id", sa.Text, nullable=False, index=True),
+    sa.Column("owned_id", sa.Text, nullable=False, index=True),
     sa.Column("kind", sa.String(16), nullable=False),
     sa.Column("share", sa.Float, nullable=True),
     sa.Column("valid_from", sa.Date, nullable=True),
     sa.Column("valid_to", sa.Date, nullable=True),
-    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
     sa.Column("confidence", sa.Float, nullable=False),
     sa.Column("ref", sa.Text, nullable=False),
     sa.Column("observed", sa.Date, nullable=True),
+    sa.Column("arrangement", sa.Text, nullable=False, server_default=""),
 )
 
 # Parties of imported files (FtM ids, names from CSV files) and the list entity each
@@ -234,12 +235,12 @@ ownership_edge = sa.Table(
 ownership_party = sa.Table(
     "ownership_party",
     metadata,
-    sa.Column("party_id", sa.String(255), primary_key=True),
+    sa.Column("source", sa.Text, primary_key=True),
+    sa.Column("party_id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("schema", sa.String(64), nullable=False),
     sa.Column("countries", sa.JSON, nullable=False),
-    sa.Column("entity_id", sa.String(255), nullable=True, index=True),
+    sa.Column("entity_id", sa.Text, nullable=True, index=True),
     sa.Column("confidence", sa.Float, nullable=True),
-    sa.Column("source", sa.String(64), nullable=False),
     sa.Column("since", sa.Date, nullable=True),  # listed on a measure's annex from this date
 )

@@ -19,7 +19,7 @@ def upgrade() -> None:
     op.create_table(
         "ownership_import",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
         sa.Column("origin", sa.Text, nullable=False),
         sa.Column("format", sa.String(16), nullable=False),
         sa.Column("rows_read", sa.Integer, nullable=False),
@@ -37,29 +37,30 @@ def upgrade() -> None:
             sa.ForeignKey("ownership_import.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column("owner_id", sa.String(255), nullable=False),
-        sa.Column("owned_id", sa.String(255), nullable=False),
+        sa.Column("owner_id", sa.Text, nullable=False),
+        sa.Column("owned_id", sa.Text, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("share", sa.Float, nullable=True),
         sa.Column("valid_from", sa.Date, nullable=True),
         sa.Column("valid_to", sa.Date, nullable=True),
-        sa.Column("source", sa.String(64), nullable=False),
+        sa.Column("source", sa.Text, nullable=False),
         sa.Column("confidence", sa.Float, nullable=False),
         sa.Column("ref", sa.Text, nullable=False),
         sa.Column("observed", sa.Date, nullable=True),
+        sa.Column("arrangement", sa.Text, nullable=False, server_default=""),
     )
     op.create_index("ix_ownership_edge_import_id", "ownership_edge", ["import_id"])
     op.create_index("ix_ownership_edge_owner_id", "ownership_edge", ["owner_id"])
     op.create_index("ix_ownership_edge_owned_id", "ownership_edge", ["owned_id"])
     op.create_table(
         "ownership_party",
-        sa.Column("party_id", sa.String(255), primary_key=True),
+        sa.Column("source", sa.Text, primary_key=True),
+        sa.Column("party_id", sa.Text, primary_key=True),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("schema", sa.String(64), nullable=False),
         sa.Column("countries", sa.JSON, nullable=False),
-        sa.Column("entity_id", sa.String(255), nullable=True),
+        sa.Column("entity_id", sa.Text, nullable=True),
         sa.Column("confidence", sa.Float, nullable=True),
-        sa.Column("source", sa.String(64), nullable=False),
         sa.Column("since", sa.Date, nullable=True),
     )
     op.create_index("ix_ownership_party_entity_id", "ownership_party", ["entity_id"])
