@@ -15,9 +15,11 @@ from tripwire.cli.batch import batch_command
 from tripwire.cli.entity import entity_command
 from tripwire.cli.exposure import exposure_command
 from tripwire.cli.graph import graph_app
+from tripwire.cli.keys import keys_app
 from tripwire.cli.lists import lists_app
 from tripwire.cli.monitor import monitor_app
 from tripwire.cli.screen import compare_command, screen_command
+from tripwire.cli.serve import serve_command
 
 app = typer.Typer(
     name="tripwire",
@@ -35,6 +37,8 @@ app.command("compare")(compare_command)
 app.command("exposure")(exposure_command)
 app.add_typer(graph_app, name="graph")
 app.command("batch")(batch_command)
+app.command("serve")(serve_command)
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:

@@ -114,6 +114,19 @@ list_event = sa.Table(
     sa.Column("message", sa.Text, nullable=False),
 )
 
+# API keys of the HTTP server (migration 0003). Only a sha256 of each key is kept: keys are
+# 256-bit random secrets, so a fast hash is enough and a stolen table gives no usable key.
+api_key = sa.Table(
+    "api_key",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("rate_limit", sa.Float, nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+)
 
 # -- monitoring register (migration 0004) ------------------------------------------------
 # The customers and counterparties that are re-screened whenever a list changes: each
