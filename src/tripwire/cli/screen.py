@@ -671,12 +671,13 @@ def _screen_name(
     except QueryError as exc:
         raise _usage(f"bad query: {exc.field}: {exc.reason}") from None
     matches = screener.screen(query, limit=limit, threshold=threshold)
+    notes = _ownership_notes(matches)
     if json_output:
         print_json(
             {
                 "query": query_dict(query),
                 "threshold": threshold,
-                "matches": [m.to_dict() for m in matches],
+                "matches": [{**m.to_dict(), "ownership": notes.get(m.entity_id)} for m in matches],
             }
         )
         return
@@ -693,6 +694,37 @@ def _screen_name(
         f"Why #1 ({escape(top.source)} {escape(top.source_ref)}, score {top.score:.3f}):",
         top.explanation,
     )
+    for match in matches:
+        note = notes.get(match.entity_id)
+        if note:
+            console.print(
+                f"[bold red]ownership[/] {escape(match.entity_id)}: {escape(note['summary'])} "
+                f"(proof: {escape(note['see'])})",
+                soft_wrap=True,
+            )
+
+
+def _ownership_notes(matches: Sequence[Match]) -> dict[str, dict[str, Any]]:
+    """For matched parties that no list names but ownership reaches, what blocks them and how.
+
+    A company from an ownership source (an FtM registry file, say) is not
+    sanctioned itself, yet may be blocked as owned by listed persons; the
+    screening result says so and points to the proof.
+    """
+    from tripwire.model.sources import SOURCES
+    from tripwire.ownership import exposure_note
+
+    notes: dict[str, dict[str, Any]] = {}
+    # A party of a sanctions list is listed itself; only other sources can be reached.
+    unlisted = [m for m in matches if m.source not in SOURCES]
+    if not unlisted:
+        return notes
+    with open_store() as store:
+        for match in unlisted:
+            note = exposure_note(store, match.entity_id)
+            if note:
+                notes[match.entity_id] = note
+    return notes
 
 
 def screen_command(
