@@ -44,5 +44,3 @@ def test_rate_limiter_buckets() -> None:
     assert all(limiter.take("c", 0) == 0.0 for _ in range(100))  # 0: unlimited
     time.sleep(wait + 0.02)
     assert limiter.take("a", 3) == 0.0  # refilled
-    shared = RateLimiter(share=0.5)  # one of two workers: half the rate each
-    assert [shared.take("a", 4) == 0.0 for _ in range(3)] == [True, True, False]

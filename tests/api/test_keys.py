@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tripwire.api.keys import Role, create_key, list_keys, revoke_key, split_key, verify_key
+from tripwire.api.keys import (
+    Role,
+    create_key,
+    list_keys,
+    revoke_key,
+    split_key,
+    verify_key,
+    well_formed,
+)
 from tripwire.store import Store
 from tripwire.store.schema import api_key
 
@@ -44,5 +52,10 @@ def test_refuses_bad_names_roles_and_rates(store: Store) -> None:
 
 
 def test_split_key() -> None:
-    assert split_key("tw_abc_secret") == ("abc", "tw_abc_secret")
-    assert split_key("xx_abc_secret") is None and split_key("tw__s") is None
+    token = "tw_0123456789ab_" + "s" * 43
+    assert split_key(token) == ("0123456789ab", token)
+    assert split_key("xx_0123456789ab_" + "s" * 43) is None and split_key("tw__s") is None
+    assert split_key("tw_abc_secret") is None  # too short to be a key
+    assert split_key("tw_0123456789ab_" + "s" * 20_000) is None  # too long
+    assert split_key("tw_0123456789ab_" + "s_" * 20) is None  # not a secret's alphabet
+    assert well_formed(token) and not well_formed(token + "\n") and not well_formed("")

@@ -128,6 +128,9 @@ def test_authentication_and_roles(server: Server) -> None:
         assert "tripwire keys create" in body["detail"]
         assert anonymous.post("/match/default", json=match).headers["www-authenticate"]
         bad = anonymous.get("/catalog", headers={"Authorization": "Bearer tw_nope_nope"})
+        assert "malformed" in _problem(bad, 401)["detail"]
+        unknown = "tw_0123456789ab_" + "x" * 43
+        bad = anonymous.get("/catalog", headers={"Authorization": f"Bearer {unknown}"})
         assert "unknown" in _problem(bad, 401)["detail"]
         # The ApiKey scheme (OpenSanctions' clients) and the query parameter work too.
         key = server.home.keys["reader"]

@@ -36,12 +36,7 @@ Authenticate with an API key (`tripwire keys create`): `Authorization: Bearer <k
 """
 
 
-def create_app(
-    settings: Settings | None = None,
-    config: ApiConfig | None = None,
-    *,
-    rate_share: float = 1.0,
-) -> FastAPI:
+def create_app(settings: Settings | None = None, config: ApiConfig | None = None) -> FastAPI:
     """The API over the store of ``settings``; lists load when the app starts."""
     settings = settings or Settings.from_env()
     config = config or ApiConfig()
@@ -68,7 +63,7 @@ def create_app(
     )
     app.state.config = config
     app.state.serving = state
-    app.state.auth = Authenticator(store, config, RateLimiter(share=rate_share))
+    app.state.auth = Authenticator(store, config, RateLimiter())
     problems.install(app)
     app.include_router(routes.router)
     app.include_router(reconcile.router)
@@ -79,7 +74,4 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """The app as a uvicorn factory: settings and options from the environment."""
-    import os
-
-    workers = max(1, int(os.environ.get("TRIPWIRE_API_WORKERS") or 1))
-    return create_app(Settings.from_env(), ApiConfig.from_env(), rate_share=1.0 / workers)
+    return create_app(Settings.from_env(), ApiConfig.from_env())

@@ -1,24 +1,37 @@
 """Who is asking: API keys from ``Authorization`` (``Bearer`` or ``ApiKey``) or ``?api_key=``.
 
 The query parameter is there for clients that cannot set headers (OpenRefine
-takes a reconciliation service as a bare URL). Without keys (``--no-auth``)
-every loopback client acts as an admin and any other client is refused, so a
-misconfigured bind address cannot expose an open server.
+takes a reconciliation service as a bare URL).
+
+A token that does not have the shape of a key is refused at once, without a
+database query or a cache entry. Well-formed tokens are looked up in the store
+on a worker thread (never on the event loop) and the answer is remembered for
+``key_cache_seconds`` in a bounded LRU cache keyed by the token's sha256.
+
+Without keys (``--no-auth``) a local client acts as an admin and anything else
+is refused: the connection must come from a loopback address, the ``Host``
+header must name localhost (so a web page cannot reach the server through DNS
+rebinding) and no proxy header (``Forwarded``, ``X-Forwarded-*``) may be
+present (so neither a proxy nor a forged header can stand in for a local
+client).
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import Request, Security
 from fastapi.security import APIKeyQuery, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from tripwire.api.config import ApiConfig
-from tripwire.api.keys import ApiKey, Role, verify_key
+from tripwire.api.keys import ApiKey, Role, verify_key, well_formed
 from tripwire.api.limits import RateLimiter
 from tripwire.api.problems import Problem
 from tripwire.store import Store
@@ -30,6 +43,11 @@ _query_key = APIKeyQuery(
 _BEARER = Security(_bearer)
 _QUERY_KEY = Security(_query_key)
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="tripwire"'}
+#: Host names a no-auth server answers to (with an optional port).
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+#: Most keys remembered per process (accepted and refused alike).
+KEY_CACHE_SIZE = 1024
+ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +58,11 @@ class Principal:
     name: str
     role: Role
     rate_limit: float | None
+
+    @property
+    def authenticated(self) -> bool:
+        """Whether the caller showed a key (not a no-auth local client)."""
+        return self.key_id != ANONYMOUS
 
 
 def is_loopback(host: str | None) -> bool:
@@ -53,6 +76,35 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def is_local_host_header(value: str | None) -> bool:
+    """Whether a ``Host`` header names localhost: localhost, 127.0.0.1 or [::1], any port."""
+    if not value:
+        return False
+    host = value.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        if end < 0:
+            return False
+        name, rest = host[: end + 1], host[end + 1 :]
+        if rest and not rest.startswith(":"):
+            return False
+        has_port, port = bool(rest), rest[1:]
+    else:
+        name, colon, port = host.partition(":")
+        has_port = bool(colon)
+    if has_port and not (port.isdigit() and len(port) <= 5):
+        return False
+    return name in LOCAL_HOSTS
+
+
+def _proxy_header(request: Request) -> str | None:
+    for name in request.headers:
+        lowered = str(name).lower()
+        if lowered == "forwarded" or lowered.startswith("x-forwarded-"):
+            return lowered
+    return None
+
+
 class Authenticator:
     """Checks keys against the store, remembering answers for ``key_cache_seconds``."""
 
@@ -60,27 +112,66 @@ class Authenticator:
         self.store = store
         self.config = config
         self.limiter = limiter
-        self._cache: dict[str, tuple[float, ApiKey | None]] = {}
+        self._cache: OrderedDict[bytes, tuple[float, ApiKey | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def lookup(self, token: str) -> ApiKey | None:
+    @staticmethod
+    def digest(token: str) -> bytes:
+        return hashlib.sha256(token.encode()).digest()
+
+    def cached(self, digest: bytes) -> tuple[ApiKey | None] | None:
+        """The remembered answer for a token's digest, or None when there is none (or stale)."""
         now = time.monotonic()
-        cached = self._cache.get(token)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        with self._lock:
+            entry = self._cache.get(digest)
+            if entry is None:
+                return None
+            if entry[0] <= now:
+                del self._cache[digest]
+                return None
+            self._cache.move_to_end(digest)
+            return (entry[1],)
+
+    def lookup(self, token: str) -> ApiKey | None:
+        """The key ``token`` is (blocking: a database query on a cache miss)."""
+        if not well_formed(token):
+            return None
+        digest = self.digest(token)
+        hit = self.cached(digest)
+        if hit is not None:
+            return hit[0]
         key = verify_key(self.store, token)
         with self._lock:
-            if len(self._cache) > 10_000:
-                self._cache.clear()
-            self._cache[token] = (now + self.config.key_cache_seconds, key)
+            self._cache[digest] = (time.monotonic() + self.config.key_cache_seconds, key)
+            self._cache.move_to_end(digest)
+            while len(self._cache) > KEY_CACHE_SIZE:
+                self._cache.popitem(last=False)
         return key
 
-    def principal(self, request: Request, token: str | None) -> Principal:
+    def local(self, request: Request) -> Principal:
+        """The caller of a no-auth server: a local client, or 403."""
+        host = request.client.host if request.client else None
+        if not is_loopback(host):
+            raise Problem(403, "this server runs without authentication for localhost only")
+        header = _proxy_header(request)
+        if header is not None:
+            raise Problem(
+                403,
+                f"this server runs without authentication for local clients only and refuses "
+                f"proxied requests ({header!r} header present)",
+            )
+        if not is_local_host_header(request.headers.get("host")):
+            raise Problem(
+                403,
+                "this server runs without authentication and answers only to Host "
+                "localhost, 127.0.0.1 or [::1]",
+            )
+        return Principal(ANONYMOUS, ANONYMOUS, Role.admin, None)
+
+    async def identify(self, request: Request, token: str | None) -> Principal:
+        """Who the caller is (401/403 otherwise); the key lookup runs on a worker thread."""
         if self.config.no_auth:
-            host = request.client.host if request.client else None
-            if not is_loopback(host):
-                raise Problem(403, "this server runs without authentication for localhost only")
-            return Principal("anonymous", "anonymous", Role.admin, None)
+            return self.local(request)
         if not token:
             raise Problem(
                 401,
@@ -88,13 +179,18 @@ class Authenticator:
                 "(or ?api_key=<key>); create one with 'tripwire keys create'",
                 headers=_CHALLENGE,
             )
-        key = self.lookup(token)
+        if not well_formed(token):
+            raise Problem(
+                401, "the API key is malformed (keys read tw_<id>_<secret>)", headers=_CHALLENGE
+            )
+        hit = self.cached(self.digest(token))
+        key = hit[0] if hit is not None else await run_in_threadpool(self.lookup, token)
         if key is None:
             raise Problem(401, "the API key is unknown, malformed or revoked", headers=_CHALLENGE)
         return Principal(key.id, key.name, key.role, key.rate_limit)
 
-    def check(self, request: Request, token: str | None, role: Role) -> Principal:
-        who = self.principal(request, token)
+    def admit(self, who: Principal, role: Role) -> Principal:
+        """``who`` if its role suffices and its rate allows; 403 or 429 otherwise."""
         if who.role < role:
             raise Problem(
                 403,
@@ -102,7 +198,7 @@ class Authenticator:
                 "or higher",
             )
         rate = who.rate_limit if who.rate_limit is not None else self.config.rate_limit
-        if who.key_id != "anonymous":
+        if who.authenticated:
             wait = self.limiter.take(who.key_id, rate)
             if wait > 0:
                 raise Problem(
@@ -113,17 +209,25 @@ class Authenticator:
                 )
         return who
 
+    async def check(self, request: Request, token: str | None, role: Role) -> Principal:
+        return self.admit(await self.identify(request, token), role)
 
-def _token(
-    request: Request, bearer: HTTPAuthorizationCredentials | None, query: str | None
+
+def request_token(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None = None,
+    query: str | None = None,
 ) -> str | None:
+    """The key a request carries, if any."""
     if bearer is not None:
         return bearer.credentials
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
     if scheme.lower() == "apikey" and value.strip():
         return value.strip()
-    return query or None
+    return query or request.query_params.get("api_key") or None
 
 
 def require(role: Role) -> Callable[..., Awaitable[Principal]]:
@@ -135,6 +239,15 @@ def require(role: Role) -> Callable[..., Awaitable[Principal]]:
         query: str | None = _QUERY_KEY,
     ) -> Principal:
         auth: Authenticator = request.app.state.auth
-        return auth.check(request, _token(request, bearer, query), role)
+        return await auth.check(request, request_token(request, bearer, query), role)
 
     return dependency
+
+
+async def optional_principal(request: Request) -> Principal | None:
+    """The caller when it authenticates, else None (no rate limit taken)."""
+    auth: Authenticator = request.app.state.auth
+    try:
+        return await auth.identify(request, request_token(request))
+    except Problem:
+        return None

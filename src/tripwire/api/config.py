@@ -28,7 +28,7 @@ class ApiConfig:
     #: Most results per query.
     max_limit: int = 100
     #: Requests per second per key, for keys without their own limit (0: unlimited).
-    #: Enforced per worker process; ``serve`` divides it by the number of workers.
+    #: Counted per worker process: each worker enforces the full rate.
     rate_limit: float = 50.0
     #: Seconds between checks for a new serving list version.
     reload_seconds: float = 1.0

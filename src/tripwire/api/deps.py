@@ -3,10 +3,12 @@ the documented error responses, and the JSON response."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Path, Request
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from tripwire.api.auth import Principal, require
@@ -14,6 +16,31 @@ from tripwire.api.config import ApiConfig
 from tripwire.api.keys import Role
 from tripwire.api.problems import PROBLEM_SCHEMA, Problem
 from tripwire.api.state import Serving, ServingState
+from tripwire.screening import Query
+
+T = TypeVar("T")
+#: The largest screening job run on the event loop: one query of at most this many names,
+#: this many characters in all, asking for at most this many matches. A thread hand-off
+#: costs more than such a query; anything bigger goes to the thread pool so that it cannot
+#: stall the other connections.
+INLINE_NAMES = 2
+INLINE_CHARS = 120
+INLINE_LIMIT = 25
+
+
+def runs_inline(queries: Sequence[Query], limit: int) -> bool:
+    """Whether screening ``queries`` is small enough to run on the event loop."""
+    if len(queries) != 1 or limit > INLINE_LIMIT:
+        return False
+    names = queries[0].names
+    return len(names) <= INLINE_NAMES and sum(len(n) for n in names) <= INLINE_CHARS
+
+
+async def run_screening(work: Callable[[], T], queries: Sequence[Query], *, limit: int) -> T:
+    """``work()`` (which screens ``queries``): inline when small, else on the thread pool."""
+    if runs_inline(queries, limit):
+        return work()
+    return await run_in_threadpool(work)
 
 
 async def get_serving(request: Request) -> Serving:
@@ -21,7 +48,7 @@ async def get_serving(request: Request) -> Serving:
     state: ServingState = request.app.state.serving
     current = state.current
     if current is None:
-        reason = state.last_error or "the screening index is still loading"
+        reason = state.public_error or "the screening index is still loading"
         raise Problem(503, f"not ready: {reason}", headers={"Retry-After": "5"})
     return current
 

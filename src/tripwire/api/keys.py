@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from enum import IntEnum
@@ -22,6 +23,10 @@ from tripwire.store import Store
 from tripwire.store.schema import api_key
 
 PREFIX = "tw"
+#: What a token can look like: ``tw_``, a hex id, ``_``, a URL-safe secret without ``_``.
+#: Anything else is refused before any lookup, and its length is bounded.
+TOKEN_PATTERN = re.compile(r"tw_([0-9a-f]{8,32})_([A-Za-z0-9-]{32,128})")
+MAX_TOKEN_LENGTH = 3 + 32 + 1 + 128
 
 
 class Role(IntEnum):
@@ -70,12 +75,19 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def well_formed(token: str) -> bool:
+    """Whether ``token`` has the shape of a key (cheap: no lookup, bounded length)."""
+    return len(token) <= MAX_TOKEN_LENGTH and TOKEN_PATTERN.fullmatch(token) is not None
+
+
 def split_key(token: str) -> tuple[str, str] | None:
     """(key id, whole token) of a well-formed key, else None."""
-    parts = token.split("_")
-    if len(parts) != 3 or parts[0] != PREFIX or not parts[1] or not parts[2]:
+    if len(token) > MAX_TOKEN_LENGTH:
         return None
-    return parts[1], token
+    found = TOKEN_PATTERN.fullmatch(token)
+    if found is None:
+        return None
+    return found.group(1), token
 
 
 def create_key(

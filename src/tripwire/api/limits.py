@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tripwire.api.problems import Problem, problem_response
 
 #: Most names (name, aliases...) in one query, and the longest name: screening time grows
-#: with both, and a single query runs on the event loop.
+#: with both.
 MAX_NAMES = 50
 MAX_NAME_LENGTH = 300
 
@@ -105,11 +105,12 @@ class RateLimiter:
     """Token buckets per key: ``rate`` requests per second, bursts of up to one second's worth.
 
     Thread-safe (sync routes run in a thread pool). In-process: with several
-    worker processes each enforces its share, which ``serve`` sets.
+    worker processes each enforces the key's full rate, since a keep-alive
+    connection stays on one worker; a client spreading its connections over N
+    workers can so reach up to N times the rate.
     """
 
-    def __init__(self, *, share: float = 1.0) -> None:
-        self.share = share
+    def __init__(self) -> None:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
 
@@ -117,7 +118,6 @@ class RateLimiter:
         """0.0 when the request may go ahead, else the seconds to wait before retrying."""
         if rate <= 0:
             return 0.0
-        rate = rate * self.share
         capacity = max(1.0, rate)
         now = time.monotonic()
         with self._lock:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from tripwire.api.auth import Principal, require
+from tripwire.api.auth import Principal, optional_principal, require
 from tripwire.api.config import ApiConfig
 from tripwire.api.deps import (
     ERRORS,
@@ -21,6 +20,7 @@ from tripwire.api.deps import (
     get_serving,
     json_response,
     require_json,
+    run_screening,
 )
 from tripwire.api.keys import Role, list_keys
 from tripwire.api.limits import check_names
@@ -84,7 +84,7 @@ async def screen(
             return [screener.screen(queries[0], limit=body.limit, threshold=body.threshold)]
         return list(screener.screen_many(queries, limit=body.limit, threshold=body.threshold))
 
-    found = work() if len(queries) == 1 else await run_in_threadpool(work)
+    found = await run_screening(work, queries, limit=body.limit)
     results = [
         {
             "id": raw.id,
@@ -135,14 +135,18 @@ async def healthz() -> Response:
     responses={503: {"description": "not ready", "model": ReadyResponse}},
 )
 async def readyz(request: Request) -> Response:
+    """Ready or not; why not in a few words (an admin key also gets the error's text)."""
     state: ServingState = request.app.state.serving
     current = state.current
+    error = state.public_error
+    if error is not None and state.last_error != error:
+        who = await optional_principal(request)
+        if who is not None and who.role >= Role.admin:
+            error = state.last_error
     if current is None:
-        detail = state.last_error or "the screening index is still loading"
+        detail = error or "the screening index is still loading"
         return json_response({"status": "loading", "index": None, "detail": detail}, 503)
-    return json_response(
-        {"status": "ready", "index": current.index_key, "detail": state.last_error}
-    )
+    return json_response({"status": "ready", "index": current.index_key, "detail": error})
 
 
 @router.get(

@@ -7,6 +7,10 @@ marked ``match`` (OpenRefine then accepts it without asking) only when it is
 the only one at or above the screening threshold. OpenRefine cannot send
 headers to a service, so the API key may be given in the service URL
 (``?api_key=``); it is carried into the preview and view URLs.
+
+JSONP (``?callback=``) is answered only to callers with a key: a script tag on
+any web page could otherwise read the answers of a ``--no-auth`` server on
+localhost.
 """
 
 from __future__ import annotations
@@ -19,13 +23,19 @@ from urllib.parse import parse_qs, quote
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from followthemoney import model, registry
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, Response
 
 from tripwire.api import yente
 from tripwire.api.auth import Principal, require
 from tripwire.api.config import ApiConfig
-from tripwire.api.deps import DATASET, ERRORS, get_config, get_serving, json_response
+from tripwire.api.deps import (
+    DATASET,
+    ERRORS,
+    get_config,
+    get_serving,
+    json_response,
+    run_screening,
+)
 from tripwire.api.keys import Role
 from tripwire.api.limits import check_names
 from tripwire.api.problems import Problem
@@ -41,9 +51,15 @@ TYPES = [s for s in QUERY_GROUPS if s]
 DATE_PIDS = ("birthDate", "birth_date")
 
 
-def _reply(request: Request, data: Any) -> Response:
+def _reply(request: Request, who: Principal, data: Any) -> Response:
     callback = request.query_params.get("callback")
-    if callback:
+    if callback is not None:
+        if not who.authenticated:
+            raise Problem(
+                403,
+                "JSONP (callback) is only answered to requests with an API key; "
+                "this server runs without authentication",
+            )
         if not _CALLBACK.match(callback):
             raise Problem(422, "callback must be a JavaScript identifier")
         body = f"{callback}({orjson.dumps(data).decode()});"
@@ -231,7 +247,7 @@ async def reconcile(
     sources = yente.dataset_sources(dataset, serving)
     text = queries if queries is not None else await _queries_param(request)
     if text is None:
-        return _reply(request, manifest(request, dataset))
+        return _reply(request, who, manifest(request, dataset))
     if who.role < Role.screener:
         raise Problem(
             403,
@@ -276,8 +292,8 @@ async def reconcile(
             }
         return out
 
-    result = work() if len(parsed) == 1 else await run_in_threadpool(work)
-    return _reply(request, result)
+    result = await run_screening(work, [q for q, _ in parsed.values()], limit=25)
+    return _reply(request, who, result)
 
 
 @router.get(

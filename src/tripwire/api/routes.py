@@ -1,8 +1,9 @@
 """yente-compatible routes: ``/match``, ``/search``, ``/entities``, ``/catalog``, ``/algorithms``.
 
 Routes parse, call the screener and shape the answer; nothing here scores.
-A single query is screened on the event loop (a few milliseconds, cheaper than
-a thread hand-off); batches go to the thread pool so health checks stay quick.
+A small single query is screened on the event loop (a few milliseconds, cheaper
+than a thread hand-off); anything bigger goes to the thread pool so health
+checks and other connections stay quick (:func:`tripwire.api.deps.run_screening`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from tripwire.api import yente
@@ -24,6 +24,7 @@ from tripwire.api.deps import (
     Screener_,
     json_response,
     require_json,
+    run_screening,
 )
 from tripwire.api.limits import MAX_NAME_LENGTH
 from tripwire.api.models import (
@@ -52,13 +53,12 @@ def _match_body(
     threshold: float,
     limit: int,
 ) -> dict[str, Any]:
-    parties = serving.parties
     responses = {}
     for key, matches in zip(request.queries, results, strict=True):
         example = request.queries[key]
         responses[key] = {
             "status": 200,
-            "results": [yente.scored_dict(m, parties.get(m.entity_id), threshold) for m in matches],
+            "results": [yente.scored_dict(m, serving.party(m), threshold) for m in matches],
             "total": {"value": len(matches), "relation": "eq"},
             "query": {
                 "id": example.id,
@@ -112,7 +112,7 @@ async def match(
         sources = base - frozenset(params.exclude_dataset)
     queries = [yente.example_query(key, ex) for key, ex in body.queries.items()]
     threshold = serving.screener.threshold if params.threshold is None else params.threshold
-    low = threshold if params.cutoff is None else min(params.cutoff, threshold)
+    low = threshold if params.cutoff is None else params.cutoff
     limit = params.limit
 
     def work() -> dict[str, Any]:
@@ -127,7 +127,8 @@ async def match(
         )
         return _match_body(serving, body, results, threshold, limit)
 
-    data = work() if len(queries) == 1 else await run_in_threadpool(work)
+    wide = limit + len(params.exclude_entity_ids)
+    data = await run_screening(work, queries, limit=wide)
     headers = {"x-batch-size": str(len(queries)), INDEX_HEADER: serving.index_key}
     return json_response(data, headers=headers)
 
@@ -163,11 +164,7 @@ def search(
         serving, [query], sources=sources, limit=CANDIDATES, cutoff=0.0
     )
     page = matches[offset : offset + limit]
-    results = [
-        yente.party_dict(serving.parties[m.entity_id])
-        for m in page
-        if m.entity_id in serving.parties
-    ]
+    results = [yente.party_dict(party) for party in map(serving.party, page) if party]
     return json_response(
         {
             "limit": limit,

@@ -1,7 +1,8 @@
 """What the server is serving: one screener and the list versions it was built from.
 
 Hot reload: a thread checks the store's serving versions every
-``reload_seconds`` (one small query); when they change it builds the new
+``reload_seconds`` (one small query over the current versions only, see
+:func:`fingerprint`); when they change it builds the new
 screener beside the old one and then swaps a single reference. A request reads
 that reference once and keeps the :class:`Serving` it got, so requests in flight
 finish on the old version and new ones start on the new version, with no
@@ -20,15 +21,17 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import sqlalchemy as sa
 
 try:
     import fcntl
 except ImportError:  # Windows: workers build their own index
     fcntl = None  # type: ignore[assignment]
 
-from tripwire.screening import Screener
+from tripwire.screening import Match, Screener
 from tripwire.screening.engine import index_key
 from tripwire.store import Store, StoredEntity, VersionRow
+from tripwire.store.schema import list_version, source_state
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +55,20 @@ def build_lock(cache_dir: Path | None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def signature(versions: Iterable[VersionRow]) -> tuple[tuple[str, int, str], ...]:
+Signature = tuple[tuple[str, int, str], ...]
+
+
+def signature(versions: Iterable[VersionRow]) -> Signature:
     return tuple(sorted((v.source, v.id, v.sha256) for v in versions))
+
+
+def fingerprint(store: Store) -> Signature:
+    """The :func:`signature` of the serving versions, from one query over them alone."""
+    query = sa.select(list_version.c.source, list_version.c.id, list_version.c.sha256).join(
+        source_state, source_state.c.current_version_id == list_version.c.id
+    )
+    with store.engine.connect() as conn:
+        return tuple(sorted((str(s), int(i), str(h)) for s, i, h in conn.execute(query)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,22 +89,25 @@ class Serving:
     The listed parties' properties are loaded with it (as serialised JSON, a few tens
     of megabytes for the four big lists), so that a match response needs no database
     round trip and cannot show a body from another version than the one that scored.
+    They are keyed by (source, entity id): two lists may use the same id (the OFAC SDN
+    and consolidated lists share the ``ofac`` prefix), and a match shows the body from
+    the list it scored on.
     """
 
     screener: Screener
     versions: tuple[VersionRow, ...]
     store: Store
     loaded_at: dt.datetime
-    parties: dict[str, Party] = field(default_factory=dict)
+    parties: dict[tuple[str, str], Party] = field(default_factory=dict)
 
     @classmethod
     def load(cls, screener: Screener, versions: Iterable[VersionRow], store: Store) -> Serving:
         ordered = tuple(sorted(versions, key=lambda v: v.source))
-        parties: dict[str, Party] = {}
+        parties: dict[tuple[str, str], Party] = {}
         for version in ordered:
             for entity in store.version_entities(version.id, listed_only=True):
                 parties.setdefault(
-                    entity.entity_id,
+                    (version.source, entity.entity_id),
                     Party(
                         entity.entity_id,
                         entity.schema,
@@ -99,6 +117,10 @@ class Serving:
                     ),
                 )
         return cls(screener, ordered, store, dt.datetime.now(dt.UTC), parties)
+
+    def party(self, match: Match) -> Party | None:
+        """The listed party a match is about, from the list it matched on."""
+        return self.parties.get((match.source, match.entity_id))
 
     @property
     def sources(self) -> dict[str, VersionRow]:
@@ -135,7 +157,11 @@ class ServingState:
         self.cache_dir = cache_dir
         self.reload_seconds = reload_seconds
         self.current: Serving | None = None
+        #: Why the state is not (or no longer) current, with the exception text: for logs
+        #: and admins.
         self.last_error: str | None = None
+        #: The same without details, for anyone who asks.
+        self.public_error: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -144,12 +170,12 @@ class ServingState:
         """Load the serving versions if they differ from what is served; True if swapped."""
         with self._lock:  # one build at a time, whoever asks
             try:
-                versions = self.store.current_versions()
                 current = self.current
-                if current is not None and signature(current.versions) == signature(versions):
+                if current is not None and signature(current.versions) == fingerprint(self.store):
                     return False
+                versions = self.store.current_versions()
                 if not versions:
-                    self.last_error = "no lists imported"
+                    self._error("no lists imported")
                     return False
                 with build_lock(self.cache_dir):
                     screener = Screener.from_store(self.store, self.cache_dir)
@@ -157,13 +183,17 @@ class ServingState:
                     # A list changed while the index was built: try again on the next check.
                     return False
                 self.current = Serving.load(screener, versions, self.store)
-                self.last_error = None
+                self._error(None)
                 log.info("serving %s (%d versions)", screener.index.key, len(versions))
                 return True
             except Exception as exc:  # keep serving the old version; report on /readyz
                 log.exception("reloading the lists failed; the previous version keeps serving")
-                self.last_error = f"reload failed: {exc}"
+                self._error(f"reload failed: {exc}", "reload failed (details in the server log)")
                 return False
+
+    def _error(self, detail: str | None, public: str | None = None) -> None:
+        self.last_error = detail
+        self.public_error = public or detail
 
     def start(self) -> None:
         """Check for new versions in a background thread until :meth:`stop`."""

@@ -161,6 +161,7 @@ def entity_dict(entity: StoredEntity, datasets: Iterable[str]) -> dict[str, Any]
 def scored_dict(match: Match, party: Party | None, threshold: float) -> dict[str, Any]:
     """A match as a yente scored entity, with tripwire's explanation beside yente's fields."""
     features = match.explanation.get("features", [])
+    score = round(match.score, 4)  # ``match`` agrees with the score shown
     return {
         "id": match.entity_id,
         "caption": match.caption,
@@ -172,8 +173,8 @@ def scored_dict(match: Match, party: Party | None, threshold: float) -> dict[str
         "first_seen": None,
         "last_seen": None,
         "last_change": None,
-        "score": round(match.score, 4),
-        "match": match.score >= threshold,
+        "score": score,
+        "match": score >= threshold,
         "features": {f["feature"]: f["value"] for f in features},
         "explanations": {
             f["feature"]: {

@@ -3,6 +3,10 @@
 Without keys the server would be open to anyone who can reach it, so
 ``--no-auth`` is refused unless the server binds to a loopback address.
 
+Proxy headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are ignored unless
+``--forwarded-allow-ips`` names the proxies to trust: uvicorn would otherwise
+rewrite the client address from them. ``--no-auth`` never trusts them.
+
 Several workers on Linux each get their own listening socket on the same port
 (``SO_REUSEPORT``): the kernel then spreads connections evenly over them, where
 a shared socket lets whichever worker wakes first take most keep-alive
@@ -17,7 +21,8 @@ import os
 import signal
 import socket
 import sys
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
 
@@ -52,6 +57,13 @@ def serve_command(
     reload_seconds: Annotated[
         float, typer.Option(min=0.1, help="Seconds between checks for new list versions.")
     ] = _DEFAULT.reload_seconds,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Trust X-Forwarded-For/-Proto from these proxy addresses (comma-separated, "
+            "'*' for any); proxy headers are ignored without it. Not with --no-auth."
+        ),
+    ] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "warning",
 ) -> None:
     """Serve the HTTP API: yente-compatible /match, reconciliation, /screen, with API keys."""
@@ -63,6 +75,13 @@ def serve_command(
             f"not {host!r}: create keys with 'tripwire keys create' instead"
         )
         raise typer.Exit(EXIT_USAGE)
+    if no_auth and forwarded_allow_ips:
+        err_console.print(
+            "--no-auth serves local clients only and cannot trust proxy headers: "
+            "drop --forwarded-allow-ips, or create keys with 'tripwire keys create'"
+        )
+        raise typer.Exit(EXIT_USAGE)
+    proxy = Proxy(forwarded_allow_ips)
     config = ApiConfig(
         no_auth=no_auth,
         max_body=max_body,
@@ -71,7 +90,6 @@ def serve_command(
         reload_seconds=reload_seconds,
     )
     os.environ.update(config.to_env())
-    os.environ["TRIPWIRE_API_WORKERS"] = str(workers)
     err_console.print(
         f"tripwire API on http://{host}:{port} ({workers} worker(s), "
         f"{'NO AUTHENTICATION (loopback only)' if no_auth else 'API keys required'}); "
@@ -79,7 +97,7 @@ def serve_command(
         highlight=False,
     )
     if workers > 1 and REUSEPORT:
-        raise typer.Exit(serve_reuseport(host, port, workers, log_level))
+        raise typer.Exit(serve_reuseport(host, port, workers, log_level, proxy))
     uvicorn.run(
         APP,
         factory=True,
@@ -88,7 +106,20 @@ def serve_command(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        **proxy.options(),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Proxy:
+    """Which proxies' ``X-Forwarded-*`` headers uvicorn believes (None: no proxy's)."""
+
+    allow_ips: str | None = None
+
+    def options(self) -> dict[str, Any]:
+        if not self.allow_ips:
+            return {"proxy_headers": False}
+        return {"proxy_headers": True, "forwarded_allow_ips": self.allow_ips}
 
 
 def _socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
@@ -101,16 +132,20 @@ def _socket(host: str, port: int, *, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _worker(host: str, port: int, log_level: str) -> None:
+def _worker(host: str, port: int, log_level: str, proxy: Proxy) -> None:
     """One worker process: its own socket on the shared port, listening once loaded."""
     import uvicorn
 
     sock = _socket(host, port, reuse_port=True)
-    config = uvicorn.Config(APP, factory=True, log_level=log_level, access_log=False)
+    config = uvicorn.Config(
+        APP, factory=True, log_level=log_level, access_log=False, **proxy.options()
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 
-def serve_reuseport(host: str, port: int, workers: int, log_level: str) -> int:
+def serve_reuseport(
+    host: str, port: int, workers: int, log_level: str, proxy: Proxy | None = None
+) -> int:
     """Run ``workers`` processes until one exits or we are told to stop; the exit code."""
     try:  # refuse a port that anything (another tripwire serve included) holds
         _socket(host, port, reuse_port=False).close()
@@ -119,7 +154,11 @@ def serve_reuseport(host: str, port: int, workers: int, log_level: str) -> int:
         return EXIT_FAILED
     context = multiprocessing.get_context("spawn")
     processes = [
-        context.Process(target=_worker, args=(host, port, log_level), name=f"tripwire-worker-{i}")
+        context.Process(
+            target=_worker,
+            args=(host, port, log_level, proxy or Proxy()),
+            name=f"tripwire-worker-{i}",
+        )
         for i in range(workers)
     ]
     for process in processes:
