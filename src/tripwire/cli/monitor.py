@@ -35,6 +35,7 @@ from tripwire.cli.common import (
     print_json,
 )
 from tripwire.monitor import Alert, Register, RescreenResult, rescreen
+from tripwire.monitor.delta import StaleScreenerError
 from tripwire.monitor.records import RegisterFile
 from tripwire.screening.engine import Screener
 from tripwire.screening.query import Query, QueryError
@@ -52,6 +53,10 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
+#: Times a re-screen loads the screening index again when a list import made it stale.
+RESCREEN_ATTEMPTS = 3
+
+
 def run_rescreen(store: Store, settings: Settings, *, quiet: bool) -> RescreenResult | None:
     """Re-screen the register against the serving lists; None when there is nothing to do
     (no list imported yet). Progress goes to stderr, so JSON on stdout stays clean."""
@@ -67,9 +72,6 @@ def run_rescreen(store: Store, settings: Settings, *, quiet: bool) -> RescreenRe
         disable=quiet or not err_console.is_terminal,
     )
     with progress:
-        loading = progress.add_task("loading the screening index", total=None)
-        screener = Screener.from_store(store, settings.home / "index")
-        progress.remove_task(loading)
         tasks: dict[str, TaskID] = {}
 
         def tick(phase: str, done: int, total: int) -> None:
@@ -78,7 +80,19 @@ def run_rescreen(store: Store, settings: Settings, *, quiet: bool) -> RescreenRe
                 tasks[phase] = progress.add_task(f"screening {label}", total=total)
             progress.update(tasks[phase], completed=done)
 
-        return rescreen(store, screener, progress=tick)
+        attempt = 1
+        while True:
+            loading = progress.add_task("loading the screening index", total=None)
+            screener = Screener.from_store(store, settings.home / "index")
+            progress.remove_task(loading)
+            try:
+                return rescreen(store, screener, progress=tick)
+            except StaleScreenerError:
+                # A list was imported while the index loaded: load the new one (the
+                # re-screen stored nothing, so nothing is screened against the old one).
+                if attempt >= RESCREEN_ATTEMPTS:
+                    raise
+                attempt += 1
 
 
 def after_list_change(store: Store, *, quiet: bool = False) -> None:
@@ -291,8 +305,8 @@ def show_command(
                 "records": register.count(),
                 "pending": len(register.pending_ids()),
                 "screened_versions": register.screened_versions(),
-                "active_hits": len(register.active_hits()),
-                "open_alerts": len(register.alerts(status="open")),
+                "active_hits": register.count_active_hits(),
+                "open_alerts": register.count_alerts("open"),
             }
         else:
             found = register.records([record])

@@ -6,7 +6,7 @@ hit deserves an alert, and why).
 """
 
 from tripwire.monitor.alerts import Alert, AlertReason
-from tripwire.monitor.delta import RescreenResult, rescreen
+from tripwire.monitor.delta import RescreenResult, StaleScreenerError, rescreen
 from tripwire.monitor.records import RegisterRecord
 from tripwire.monitor.register import AddResult, Register
 
@@ -17,5 +17,6 @@ __all__ = [
     "Register",
     "RegisterRecord",
     "RescreenResult",
+    "StaleScreenerError",
     "rescreen",
 ]

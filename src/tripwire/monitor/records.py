@@ -23,6 +23,8 @@ from tripwire.screening.query import Query, QueryError
 
 #: Keys longer than this are cut (a key is a folded word; nothing useful is longer).
 MAX_KEY = 128
+#: The longest record id the register stores (its column is ``String(255)``).
+MAX_ID = 255
 
 
 def query_to_json(query: Query) -> str:
@@ -186,8 +188,22 @@ def _prepare(job: tuple[list[Record], str | None]) -> list[_Prepared]:
         if not ident:
             out.append((row, "", RejectedRecord(row, "", "id", "empty id")))
             continue
+        problem = id_problem(ident)
+        if problem is not None:
+            shown = ident.replace("\x00", "\\x00")
+            out.append((row, ident, RejectedRecord(row, shown, "id", problem)))
+            continue
         try:
             out.append((row, ident, to_query(values, default_schema)))
         except QueryError as exc:
             out.append((row, ident, RejectedRecord(row, ident, exc.field, exc.reason)))
     return out
+
+
+def id_problem(ident: str) -> str | None:
+    """Why a record id cannot be stored (on every backend), or None when it can."""
+    if "\x00" in ident:
+        return "id contains a NUL character"
+    if len(ident) > MAX_ID:
+        return f"id longer than {MAX_ID} characters ({len(ident)})"
+    return None

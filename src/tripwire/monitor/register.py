@@ -6,6 +6,7 @@ add and a re-screen, never interleave. SQLite and PostgreSQL run the same statem
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -314,15 +315,21 @@ class Register:
                 )
             )
         )
-        with self.engine.connect() as conn, conn.begin():
-            probe.create(conn)
+        rows = [{"name_no": n, "word_no": w, "key": k, "words": c} for n, w, k, c in probes]
+        with self.engine.connect() as conn:
             try:
-                rows = [{"name_no": n, "word_no": w, "key": k, "words": c} for n, w, k, c in probes]
-                for part in _chunks(rows, 10_000):
-                    conn.execute(probe.insert(), list(part))
-                out = [(int(r.name_no), str(r.record_id)) for r in conn.execute(query)]
-            finally:
-                probe.drop(conn)
+                with conn.begin():
+                    probe.create(conn)
+                    for part in _chunks(rows, 10_000):
+                        conn.execute(probe.insert(), list(part))
+                    out = [(int(r.name_no), str(r.record_id)) for r in conn.execute(query)]
+                    probe.drop(conn)
+            except Exception:
+                # The failed transaction was rolled back (and the table with it where DDL
+                # is transactional); dropping inside it would hide the error on PostgreSQL.
+                with contextlib.suppress(Exception), conn.begin():
+                    probe.drop(conn, checkfirst=True)
+                raise
         return out
 
     # -- hit states ----------------------------------------------------------------------
@@ -348,6 +355,24 @@ class Register:
                         r.record_id, r.entity_id, float(r.score), bool(r.active)
                     )
         return out
+
+    def count_active_hits(self) -> int:
+        """How many pairs hit now."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(monitor_hit)
+            .where(monitor_hit.c.active.is_(True))
+        )
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def count_alerts(self, status: str | None = None) -> int:
+        """How many alerts there are (with this status, or all)."""
+        query = sa.select(sa.func.count()).select_from(monitor_alert)
+        if status is not None:
+            query = query.where(monitor_alert.c.status == status)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
 
     def active_hits(self, record_id: str | None = None) -> list[dict[str, Any]]:
         """Pairs hitting now (of one record, or all), best first."""
@@ -386,6 +411,8 @@ class Register:
         """
         now = dt.datetime.now(dt.UTC)
         stored: list[Alert] = []
+        # One state per pair (the last given wins): a pair twice would be inserted twice.
+        hits = list({(h.record_id, h.entity_id): h for h in hits}.values())
         with self.store.writing(_LOCK) as conn:
             states = self._states(conn, {h.record_id for h in hits} | {a.record_id for a in alerts})
             alerts = [a for a in alerts if _still_new(a, states.get((a.record_id, a.entity_id)))]
