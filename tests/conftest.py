@@ -9,6 +9,7 @@ message where that folder is absent. Small hand-made files are written into
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,38 @@ def sqlite_store(tmp_path: Path):  # type: ignore[no-untyped-def]
 
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as opened:
         yield opened
+
+
+# -- a home with the UN list imported, for CLI tests -------------------------------------
+UN_FILE = "lists/un/UN_consolidated-2026-02-27.xml"
+_HOME_ENV = ("TRIPWIRE_HOME", "COLUMNS", "TRIPWIRE_DATABASE_URL", "TRIPWIRE_LISTS_DIR")
+
+
+@pytest.fixture(scope="module")
+def un_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A home holding the real UN list only, once per module; the environment is restored.
+
+    The screening index is built on the first screen and cached in the home, which
+    keeps CLI tests fast while they still screen real listed names.
+    """
+    from typer.testing import CliRunner
+
+    from tripwire.cli import app
+
+    un = shared_file(UN_FILE)
+    home = tmp_path_factory.mktemp("un_home")
+    saved = {key: os.environ.get(key) for key in _HOME_ENV}
+    os.environ["TRIPWIRE_HOME"] = str(home)
+    os.environ["COLUMNS"] = "200"
+    os.environ.pop("TRIPWIRE_DATABASE_URL", None)
+    os.environ.pop("TRIPWIRE_LISTS_DIR", None)
+    try:
+        result = CliRunner().invoke(app, ["lists", "import", str(un), "--json"])
+        assert result.exit_code == 0, result.output
+        yield home
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,37 +23,13 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from tests.conftest import shared_file
+from tests.conftest import UN_FILE, shared_file
 from tripwire.batch.job import chunked
 from tripwire.batch.parts import Parts, ResumeError
 from tripwire.batch.records import OUTPUT_COLUMNS, REJECT_COLUMNS
 from tripwire.cli import app
 
-UN_FILE = "lists/un/UN_consolidated-2026-02-27.xml"
-_ENV = ("TRIPWIRE_HOME", "COLUMNS", "TRIPWIRE_DATABASE_URL", "TRIPWIRE_LISTS_DIR")
 ORDINARY = ["Maria Schmidt", "Jean Dupont", "Acme Widgets GmbH", "Li Wei", "Olga Petrova"]
-
-
-@pytest.fixture(scope="module")
-def un_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A home holding the UN list only; the environment is restored afterwards."""
-    un = shared_file(UN_FILE)
-    home = tmp_path_factory.mktemp("batch_home")
-    saved = {key: os.environ.get(key) for key in _ENV}
-    os.environ["TRIPWIRE_HOME"] = str(home)
-    os.environ["COLUMNS"] = "200"
-    os.environ.pop("TRIPWIRE_DATABASE_URL", None)
-    os.environ.pop("TRIPWIRE_LISTS_DIR", None)
-    try:
-        result = CliRunner().invoke(app, ["lists", "import", str(un), "--json"])
-        assert result.exit_code == 0, result.output
-        yield home
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")

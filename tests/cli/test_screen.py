@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,35 +16,10 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from tests.conftest import shared_file
+from tests.conftest import UN_FILE, shared_file
 from tripwire.cli import app
 from tripwire.cli.screen import ERROR_COLUMNS, PAIR_COLUMNS, RESULT_COLUMNS
 from tripwire.screening import Match, Query, Screener
-
-UN_FILE = "lists/un/UN_consolidated-2026-02-27.xml"
-_ENV = ("TRIPWIRE_HOME", "COLUMNS", "TRIPWIRE_DATABASE_URL", "TRIPWIRE_LISTS_DIR")
-
-
-@pytest.fixture(scope="module")
-def un_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A home holding the UN list only; the environment is restored afterwards."""
-    un = shared_file(UN_FILE)
-    home = tmp_path_factory.mktemp("un_home")
-    saved = {key: os.environ.get(key) for key in _ENV}
-    os.environ["TRIPWIRE_HOME"] = str(home)
-    os.environ["COLUMNS"] = "200"
-    os.environ.pop("TRIPWIRE_DATABASE_URL", None)
-    os.environ.pop("TRIPWIRE_LISTS_DIR", None)
-    try:
-        result = CliRunner().invoke(app, ["lists", "import", str(un), "--json"])
-        assert result.exit_code == 0, result.output
-        yield home
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @pytest.fixture
