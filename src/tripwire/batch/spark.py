@@ -149,7 +149,15 @@ def run_spark(job: BatchJob, screener: Screener, *, master: str | None = None) -
             options=job.options.as_dict(),
             chunk_size=job.chunk_size,
         )
-        screened = _input_frame(spark, job).mapInArrow(step, _DDL)
+        # A single input file arrives as one partition; spread the records over every
+        # executor core (the output is put back in row order below).
+        frame = _input_frame(spark, job)
+        parallelism = max(spark.sparkContext.defaultParallelism, 1)
+        if frame.rdd.getNumPartitions() < parallelism:
+            frame = frame.repartition(parallelism)
+        # Materialised once: the sort below samples its input first, which would
+        # otherwise run the whole screening twice.
+        screened = frame.mapInArrow(step, _DDL).localCheckpoint(eager=True)
         ordered = screened.orderBy("row", "kind", "rank")
         results: list[OutputRow] = []
         rejects: list[tuple[int, str, str, str]] = []
