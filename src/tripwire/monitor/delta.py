@@ -155,23 +155,8 @@ class _Parties:
                 if best is None or scored.score > best[0].score:
                     best = (scored, t_index)
             if best is not None and best[0].score >= cutoff:
-                out.append(_match(screener, *best))
+                out.append(screener.match(*best))
         return out
-
-
-def _match(screener: Screener, scored: Scored, t_index: int) -> Match:
-    target = screener.index.targets[t_index]
-    return Match(
-        entity_id=target.entity_id,
-        source=target.source,
-        source_ref=target.source_ref,
-        schema=target.schema,
-        caption=target.caption,
-        score=scored.score,
-        query_name=scored.query_name,
-        list_name=scored.list_name,
-        explanation=scored.explanation(screener.model),
-    )
 
 
 @dataclass(slots=True)

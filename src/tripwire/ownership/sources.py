@@ -289,19 +289,7 @@ def read_csv(
     reader.fieldnames = header
     parties: dict[str, Party] = {}
     warned: list[Issue] = []
-    while True:
-        line = reader.reader.line_num  # DictReader's own count lags on errors
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            result.rows_read += 1
-            result.issues.append(Issue(f"line {line + 1}", f"malformed CSV: {exc}"))
-            if reader.reader.line_num == line:  # nothing consumed: the rest cannot be read
-                break
-            continue
-        result.rows_read += 1
+    for row in _rows(reader, result, ""):
         where = f"line {reader.line_num}"
         try:
             edge = _csv_edge(row, where, source, resolver, known, parties, warned)
@@ -486,19 +474,7 @@ def read_annex(path: Path, *, resolver: Resolver | None = None, annex: str = "XI
             Issue(f"{path.name} line 1", f"missing column(s) {', '.join(missing)}")
         )
         return result
-    while True:
-        line = reader.reader.line_num  # DictReader's own count lags on errors
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            result.rows_read += 1
-            result.issues.append(Issue(f"{path.name} line {line + 1}", f"malformed CSV: {exc}"))
-            if reader.reader.line_num == line:
-                break
-            continue
-        result.rows_read += 1
+    for row in _rows(reader, result, f"{path.name} "):
         if (row.get("annex") or "").strip() != annex:
             continue
         where = f"{path.name} line {reader.line_num}"
@@ -537,3 +513,25 @@ def read_annex(path: Path, *, resolver: Resolver | None = None, annex: str = "XI
             )
         )
     return result
+
+
+def _rows(reader: csv.DictReader[str], result: ReadResult, prefix: str) -> Iterator[dict[str, str]]:
+    """The rows of a CSV file, counted; a malformed row is an issue naming its line.
+
+    Reading goes on after a bad row (an over-long field, say) unless nothing
+    could be consumed, in which case the rest of the file cannot be read.
+    """
+    while True:
+        line = reader.reader.line_num  # DictReader's own count lags on errors
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            result.rows_read += 1
+            result.issues.append(Issue(f"{prefix}line {line + 1}", f"malformed CSV: {exc}"))
+            if reader.reader.line_num == line:
+                return
+            continue
+        result.rows_read += 1
+        yield row

@@ -206,23 +206,22 @@ class Screener:
             if result.score >= cutoff:
                 scored.append((result, t_index))
         scored.sort(key=lambda pair: (-pair[0].score, self.index.targets[pair[1]].entity_id))
-        matches = []
-        for result, t_index in scored[:limit]:
-            target = self.index.targets[t_index]
-            matches.append(
-                Match(
-                    entity_id=target.entity_id,
-                    source=target.source,
-                    source_ref=target.source_ref,
-                    schema=target.schema,
-                    caption=target.caption,
-                    score=result.score,
-                    query_name=result.query_name,
-                    list_name=result.list_name,
-                    explanation=result.explanation(self.model),
-                )
-            )
-        return matches
+        return [self.match(result, t_index) for result, t_index in scored[:limit]]
+
+    def match(self, result: Scored, t_index: int) -> Match:
+        """The reported match of a scored target, with its explanation."""
+        target = self.index.targets[t_index]
+        return Match(
+            entity_id=target.entity_id,
+            source=target.source,
+            source_ref=target.source_ref,
+            schema=target.schema,
+            caption=target.caption,
+            score=result.score,
+            query_name=result.query_name,
+            list_name=result.list_name,
+            explanation=result.explanation(self.model),
+        )
 
 
 def _as_target(query: Query) -> Target:
