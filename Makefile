@@ -7,7 +7,7 @@ export TRIPWIRE_HOME ?= $(CURDIR)/.tripwire
 
 .PHONY: demo test lint bench install
 
-$(BIN)/tripwire: pyproject.toml
+$(BIN)/tripwire: pyproject.toml setup.py src/tripwire/screening/_kernel.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,bench,spark]'

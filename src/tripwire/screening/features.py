@@ -78,6 +78,10 @@ OTHER_FEATURES: tuple[Feature, ...] = (
 FEATURES: tuple[Feature, ...] = NAME_FEATURES + OTHER_FEATURES
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 N_NAME = len(NAME_FEATURES)
+#: Columns of the one-hot groups of the other features (at most one is set in each).
+GROUP_DOB = tuple(range(N_NAME, N_NAME + 4))
+GROUP_COUNTRY = (N_NAME + 4, N_NAME + 5)
+GROUP_IDENTIFIER = (N_NAME + 6, N_NAME + 7)
 
 
 def name_vector(comparison: NameComparison, kind: str) -> list[float]:

@@ -6,7 +6,9 @@ stored as a sparse matrix (names x trigrams). A query is cut the same way; one
 sparse product ranks all names at once, order-free, tolerant of typos, joined
 or split words and transliteration variants. Identifiers (IMO, INN, BIC, ...)
 are exact lookups on the side. The precise scorer then looks only at the top
-candidates. No search server: numpy and scipy, in process.
+candidates. No search server: the matrix is built with scipy and searched, in
+process, by the compiled retriever (``_kernel.c``), which also runs the
+typo-tolerant word lookup.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from scipy import sparse
 
+from tripwire.screening._kernel import Retriever
 from tripwire.screening.identifiers import MIN_LENGTH, STRONG_KINDS, normalize_identifier
+from tripwire.screening.kernel import PackedNames, pack_names, strings
 from tripwire.screening.names import Prepared, Rarity, prepare_listed
 from tripwire.screening.normalize import skeleton, tokenize
 from tripwire.screening.targets import Target
@@ -57,7 +59,7 @@ QUERY_GROUPS: dict[str, tuple[int, ...]] = {
 
 def grams(tokens: Iterable[str]) -> Counter[str]:
     """Character trigrams of the skeleton tokens, with word boundaries."""
-    text = " " + " ".join(skeleton(t) for t in tokens) + " "
+    text = _spaced(tokens)
     return Counter(text[i : i + GRAM] for i in range(len(text) - GRAM + 1))
 
 
@@ -71,20 +73,14 @@ class CandidateIndex:
     name_tokens: list[tuple[str, ...]]
     name_kind: list[str]
     name_text: list[str]
-    matrix: sparse.csc_matrix
-    vocab: dict[str, int]
-    gram_idf: NDArray[np.float32]
-    common: frozenset[int]
     rarity: Rarity
     identifiers: dict[str, list[int]]
     target_names: list[list[int]]
     initials: dict[str, list[int]]
     name_prepared: list[Prepared]
-    token_rows: dict[str, list[int]]
-    vocab_by_initial: dict[tuple[str, int], list[str]]
-    group_masks: dict[tuple[int, ...], NDArray[np.bool_]]
-    target_years: list[frozenset[int]]
     name_length: NDArray[np.int16]
+    packed: PackedNames
+    retriever: Retriever
     key: str = ""
 
     @classmethod
@@ -134,7 +130,6 @@ class CandidateIndex:
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         matrix = sparse.diags(1.0 / norms).dot(matrix).astype(np.float32).tocsc()
-        common = frozenset(int(c) for c in np.nonzero(df > COMMON_GRAM_SHARE * n_names)[0])
         max_idf = math.log(n_names + 1)
         idf = {
             tok: math.log((n_names + 1) / (count + 1)) / max_idf for tok, count in token_df.items()
@@ -165,62 +160,57 @@ class CandidateIndex:
         for row, tokens in enumerate(name_tokens):
             for token in {skeleton(t) for t in tokens if len(t) >= 3}:
                 token_rows.setdefault(token, []).append(row)
-        # Words by first letter and length: two edits or less keep the length within two.
-        vocab_by_initial: dict[tuple[str, int], list[str]] = {}
-        for token in sorted(token_rows):
-            vocab_by_initial.setdefault((token[0], len(token)), []).append(token)
         target_names: list[list[int]] = [[] for _ in targets]
         for row, t_index in enumerate(name_target):
             target_names[t_index].append(row)
+        name_prepared = [
+            prepare_listed(tokens, targets[t].schema, rarity)
+            for tokens, t in zip(name_tokens, name_target, strict=True)
+        ]
+        name_length = np.array([len(tokens) for tokens in name_tokens], dtype=np.int16)
+        target_years = [
+            sorted({int(d[:4]) for d in t.birth_dates if d[:4].isdigit()} | t.birth_years)
+            for t in targets
+        ]
+        # Words by first letter and length: two edits or less keep the length within two.
+        words = sorted(token_rows, key=lambda w: (w[0], len(w), w))
+        word_chars, word_off = strings(words)
+        grams_by_col = sorted(vocab, key=vocab.__getitem__)
+        n_cols = len(grams_by_col)
+        retrieval = PackedRetrieval(
+            col_ptr=matrix.indptr[: n_cols + 1].astype(np.int64),
+            col_rows=matrix.indices.astype(np.int32),
+            col_vals=matrix.data.astype(np.float32),
+            gram_idf=gram_idf[:n_cols].astype(np.float32),
+            gram_common=(df[:n_cols] > COMMON_GRAM_SHARE * n_names).astype(np.int8),
+            gram_chars=strings(grams_by_col)[0],
+            name_target=np.array(name_target, dtype=np.int32),
+            name_group=name_group_array,
+            name_length=name_length,
+            year_off=np.cumsum([0] + [len(y) for y in target_years], dtype=np.int64),
+            years=np.array([y for ys in target_years for y in ys], dtype=np.int32),
+            word_chars=word_chars,
+            word_off=word_off,
+            word_row_off=np.cumsum([0] + [len(token_rows[w]) for w in words], dtype=np.int64),
+            word_rows=np.array([r for w in words for r in token_rows[w]], dtype=np.int32),
+        )
         return cls(
             targets=list(targets),
-            name_target=np.array(name_target, dtype=np.int32),
+            name_target=retrieval.name_target,
             name_group=name_group_array,
             name_tokens=name_tokens,
             name_kind=name_kind,
             name_text=name_text,
-            matrix=matrix,
-            vocab=vocab,
-            gram_idf=gram_idf,
-            common=common,
             rarity=rarity,
             identifiers=identifiers,
             target_names=target_names,
             initials=initials,
-            token_rows=token_rows,
-            vocab_by_initial=vocab_by_initial,
-            name_prepared=[
-                prepare_listed(tokens, targets[t].schema, rarity)
-                for tokens, t in zip(name_tokens, name_target, strict=True)
-            ],
-            group_masks={
-                groups: np.isin(name_group_array, groups)
-                for groups in set(QUERY_GROUPS.values())
-                if len(groups) < len(set(SCHEMA_GROUPS.values()))
-            },
-            target_years=[
-                frozenset({int(d[:4]) for d in t.birth_dates if d[:4].isdigit()} | t.birth_years)
-                for t in targets
-            ],
-            name_length=np.array([len(tokens) for tokens in name_tokens], dtype=np.int16),
+            name_prepared=name_prepared,
+            name_length=name_length,
+            packed=pack_names(name_prepared, name_kind, rarity),
+            retriever=Retriever(retrieval),
             key=key,
         )
-
-    def _query_vector(self, tokens: tuple[str, ...]) -> tuple[list[int], NDArray[np.float32]]:
-        counts = grams(tokens)
-        cols = [self.vocab[g] for g in counts if g in self.vocab]
-        rare = [c for c in cols if c not in self.common]
-        if rare:
-            cols = rare
-        if not cols:
-            return [], np.zeros(0, dtype=np.float32)
-        index = {c: i for i, c in enumerate(cols)}
-        weights = np.zeros(len(cols), dtype=np.float32)
-        for gram, count in counts.items():
-            col = self.vocab.get(gram)
-            if col is not None and col in index:
-                weights[index[col]] = count * self.gram_idf[col]
-        return cols, weights / max(float(np.linalg.norm(weights)), 1e-9)
 
     def candidates(
         self,
@@ -239,9 +229,12 @@ class CandidateIndex:
         initials, up to ``limit // 2`` parties from the initials lookup. With a
         ``birth_year``, parties born that year (or a year off) found further down the
         trigram ranking (common names: many Mohammeds, a whole family) join too,
-        up to ``limit // 2``.
+        up to ``limit // 2``. The trigram ranking looks at the ``8 * limit`` best
+        names, best score first and lowest row among equals, so that the same
+        query always gets the same candidates.
         """
         groups = QUERY_GROUPS.get(schema, QUERY_GROUPS[""])
+        group_bits = sum(1 << g for g in groups)
         found: dict[int, tuple[float, list[int]]] = {}
         for value in identifiers:
             for t_index in self.identifiers.get(normalize_identifier(value), []):
@@ -249,92 +242,26 @@ class CandidateIndex:
                     found[t_index] = (1.0, list(self.target_names[t_index]))
         for t_index, rows in self._initials_candidates(names, groups, limit // 2):
             found.setdefault(t_index, (0.5, rows))
-        total: NDArray[np.float32] | None = None
-        for tokens in names:
-            cols, weights = self._query_vector(tokens)
-            if not cols:
-                continue
-            scores = self.matrix[:, cols].dot(weights)
-            total = scores if total is None else np.maximum(total, scores)
-        if total is not None:
-            mask = self.group_masks.get(groups)
-            if mask is not None:
-                total = np.where(mask, total, 0.0)
-            top = min(limit * 8, len(total))
-            if top < len(total):
-                best = np.argpartition(-total, top - 1)[:top]
-            else:
-                best = np.arange(len(total))
-            added = born = 0
-            for row in best[np.argsort(-total[best], kind="stable")]:
-                score = float(total[row])
-                if score <= 0.0:
-                    break
-                t_index = int(self.name_target[row])
-                entry = found.get(t_index)
-                if entry is None:
-                    if added >= limit:
-                        if born >= limit // 2 or not self._born(t_index, birth_year):
-                            continue
-                        born += 1
-                    added += 1
-                    found[t_index] = (score, [int(row)])
-                elif entry[0] < 1.0 and len(entry[1]) < names_per_target:
-                    entry[1].append(int(row))
+        self.retriever.rank(
+            [_spaced(tokens) for tokens in names],
+            group_bits,
+            limit,
+            names_per_target,
+            -1 if birth_year is None else birth_year,
+            found,
+        )
         best_score = max((score for score, _rows in found.values()), default=0.0)
         if best_score < WEAK_RETRIEVAL:
-            for t_index, rows in self._typo_candidates(names, groups, limit // 2):
+            # Two typos in a short name ("Praizan", "Sbefia") leave it too few trigrams
+            # in common: the names with words two edits or less from the query's words
+            # (same first letter; the ten closest words of each, most shared first).
+            words = [
+                w for tokens in names for w in sorted({skeleton(t) for t in tokens if len(t) >= 4})
+            ]
+            for t_index, rows in self.retriever.typo(words, group_bits, limit // 2):
                 found.setdefault(t_index, (0.4, rows))
         ranked = sorted(found.items(), key=lambda kv: -kv[1][0])
         return [(t, score, rows) for t, (score, rows) in ranked]
-
-    def _typo_candidates(
-        self, names: Sequence[tuple[str, ...]], groups: tuple[int, ...], limit: int
-    ) -> list[tuple[int, list[int]]]:
-        """Names with words two edits or less from the query's words (same first letter).
-
-        Only asked when the trigram ranking found nothing convincing: two typos in
-        a short name ("Praizan", "Sbefia") leave it too few trigrams in common.
-        """
-        hits: Counter[int] = Counter()
-        for tokens in names:
-            for token in {skeleton(t) for t in tokens if len(t) >= 4}:
-                close: list[tuple[int, str]] = []
-                for length in range(len(token) - 2, len(token) + 3):
-                    vocab = self.vocab_by_initial.get((token[0], length), [])
-                    close.extend(
-                        (int(distance), word)
-                        for word, distance, _i in process.extract(
-                            token, vocab, scorer=OSA.distance, score_cutoff=2, limit=10
-                        )
-                    )
-                # The ten closest words, alphabetical among equals.
-                for distance, word in sorted(close)[:10]:
-                    for row in self.token_rows.get(word, ()):
-                        hits[row] += 3 - distance
-        if not hits:
-            return []
-        rows = np.fromiter(hits.keys(), dtype=np.int64, count=len(hits))
-        counts = np.fromiter(hits.values(), dtype=np.int64, count=len(hits))
-        # Most shared words first, then the shortest name, then the row.
-        ranked = rows[np.lexsort((rows, self.name_length[rows], -counts))]
-        out: dict[int, list[int]] = {}
-        for row in ranked.tolist():
-            if self.name_group[row] not in groups:
-                continue
-            t_index = int(self.name_target[row])
-            if t_index not in out:
-                if len(out) >= limit:
-                    break
-                out[t_index] = []
-            if len(out[t_index]) < 3:
-                out[t_index].append(row)
-        return list(out.items())
-
-    def _born(self, t_index: int, year: int | None) -> bool:
-        if year is None:
-            return False
-        return any(abs(y - year) <= 1 for y in self.target_years[t_index])
 
     def _initials_candidates(
         self, names: Sequence[tuple[str, ...]], groups: tuple[int, ...], limit: int
@@ -379,3 +306,30 @@ class CandidateIndex:
     def names_of(self, t_index: int) -> list[int]:
         """Name rows of one target."""
         return self.target_names[t_index]
+
+
+def _spaced(tokens: Iterable[str]) -> str:
+    """The skeleton text whose trigrams the index holds (word boundaries as spaces)."""
+    return " " + " ".join(skeleton(t) for t in tokens) + " "
+
+
+@dataclass(slots=True)
+class PackedRetrieval:
+    """The trigram matrix (by column), name attributes, birth years and the word list,
+    as flat arrays for the compiled retriever."""
+
+    col_ptr: NDArray[np.int64]
+    col_rows: NDArray[np.int32]
+    col_vals: NDArray[np.float32]
+    gram_idf: NDArray[np.float32]
+    gram_common: NDArray[np.int8]
+    gram_chars: NDArray[np.uint8]
+    name_target: NDArray[np.int32]
+    name_group: NDArray[np.int8]
+    name_length: NDArray[np.int16]
+    year_off: NDArray[np.int64]
+    years: NDArray[np.int32]
+    word_chars: NDArray[np.uint8]
+    word_off: NDArray[np.int64]
+    word_row_off: NDArray[np.int64]
+    word_rows: NDArray[np.int32]

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tripwire.screening.features import (
+    GROUP_COUNTRY,
+    GROUP_DOB,
+    GROUP_IDENTIFIER,
     birth_date_features,
     country_features,
     identifier_features,
@@ -90,18 +93,8 @@ def score_pair(
                 best = (logit, qi, ni, comparison, vector)
     assert best is not None, "a target always has names and a query always has tokens"
     _logit, qi, ni, comparison, vector = best
-    dob, dob_shown = birth_date_features(query, target)
-    country, country_shown = country_features(query, target)
-    ident, ident_shown = identifier_features(query, target)
-    full = vector + dob + country + ident
-    compared = {}
-    if dob_shown:
-        compared["birth_date"] = f"{query.birth_date} vs {dob_shown}"
-    if country_shown:
-        compared["country"] = f"{', '.join(query.countries)} vs {country_shown}"
-    if ident_shown:
-        compared["identifier"] = f"{', '.join(query.identifiers)} vs {ident_shown}"
     text, _tokens, kind = names[ni]
+    full, compared = complete(query, target, vector)
     return Scored(
         score=model.probability(full),
         query_name=query.names[qi],
@@ -111,3 +104,40 @@ def score_pair(
         comparison=comparison,
         compared=compared,
     )
+
+
+def complete(
+    query: Query, target: Target, name_features: Sequence[float]
+) -> tuple[list[float], dict[str, str]]:
+    """The whole feature vector from the name features, and what else was compared."""
+    dob, dob_shown = birth_date_features(query, target)
+    country, country_shown = country_features(query, target)
+    ident, ident_shown = identifier_features(query, target)
+    compared = {}
+    if dob_shown:
+        compared["birth_date"] = f"{query.birth_date} vs {dob_shown}"
+    if country_shown:
+        compared["country"] = f"{', '.join(query.countries)} vs {country_shown}"
+    if ident_shown:
+        compared["identifier"] = f"{', '.join(query.identifiers)} vs {ident_shown}"
+    return list(name_features) + dob + country + ident, compared
+
+
+def max_other_logit(model: ScoringModel, query: Query) -> float:
+    """The most the non-name features can add to the log-odds for this query.
+
+    Each group (birth date, country, identifier) sets at most one feature, and only
+    when the query gives that attribute; a pair whose name log-odds plus this cannot
+    reach the threshold is not worth finishing.
+    """
+    weights = model.weights
+    groups = (
+        (GROUP_DOB, query.birth_date is not None),
+        (GROUP_COUNTRY, bool(query.countries)),
+        (GROUP_IDENTIFIER, bool(query.identifiers)),
+    )
+    total = 0.0
+    for columns, given in groups:
+        if given:
+            total += max(0.0, *(float(weights[c]) for c in columns))
+    return total

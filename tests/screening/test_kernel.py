@@ -1,0 +1,159 @@
+"""The compiled kernel against the reference: same distances, same features, same matches.
+
+``names.compare_names`` is the reference comparison (it also explains a match);
+the compiled kernel computes the name features of every candidate. Here both
+run on the benchmark's queries against the real UN list, pair by pair.
+"""
+
+from __future__ import annotations
+
+import csv
+import pickle
+import random
+
+import numpy as np
+import pytest
+from rapidfuzz.distance import OSA, Indel
+
+from tests.conftest import SHARED_DATA
+from tripwire.screening import Query, QueryError, Screener
+from tripwire.screening._kernel import Kernel, Retriever, lcs, osa
+from tripwire.screening.features import name_vector
+from tripwire.screening.kernel import pack_query
+from tripwire.screening.names import compare_names
+
+BENCH_QUERIES = SHARED_DATA.parent / "bench" / "dev_queries.csv"
+
+
+@pytest.fixture(scope="module")
+def bench_queries() -> list[Query]:
+    if not BENCH_QUERIES.exists():
+        pytest.skip(f"benchmark queries {BENCH_QUERIES} are absent (../shared/bench)")
+    queries = []
+    with BENCH_QUERIES.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            try:
+                queries.append(
+                    Query.create(
+                        row["name"],
+                        schema=row["schema"],
+                        birth_date=row["birth_date"],
+                        countries=row["country"],
+                        identifiers=row["identifier"],
+                    )
+                )
+            except QueryError:
+                continue
+    return queries
+
+
+def test_distances_equal_rapidfuzz() -> None:
+    rng = random.Random(7)
+    for _ in range(20_000):
+        a = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 9)))
+        b = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 9)))
+        assert osa(a, b) == OSA.distance(a, b), (a, b)
+        # Long strings cross the 64-bit blocks of the bit-parallel LCS.
+        long_a, long_b = a * rng.randint(1, 30), b * rng.randint(1, 30)
+        assert len(long_a) + len(long_b) - 2 * lcs(long_a, long_b) == Indel.distance(long_a, long_b)
+
+
+def test_name_features_equal_reference(un_screener: Screener, bench_queries: list[Query]) -> None:
+    index = un_screener.index
+    pairs = 0
+    for query in bench_queries[:1500]:
+        found = un_screener.candidates(query)
+        for prepared in un_screener.prepare(query):
+            packed = pack_query(prepared, index.packed)
+            for t_index, _score, rows in found:
+                schema = index.targets[t_index].schema
+                for row in rows:
+                    reference = name_vector(
+                        compare_names(prepared, index.name_prepared[row], schema, index.rarity),
+                        index.name_kind[row],
+                    )
+                    assert list(un_screener.kernel.compare(packed, row)) == reference, (
+                        query.names,
+                        index.name_text[row],
+                    )
+                    pairs += 1
+    assert pairs > 20_000
+
+
+def _reference_screen(screener: Screener, query: Query, cutoff: float) -> list[tuple[str, float]]:
+    """Every candidate scored by the reference scorer (no kernel, no pruning)."""
+    prepared = screener.prepare(query)
+    scored = []
+    for t_index, _score, rows in screener.candidates(query):
+        result = screener.score_target(query, t_index, rows, prepared)
+        if result.score >= cutoff:
+            scored.append((screener.index.targets[t_index].entity_id, result.score))
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
+
+
+def test_screen_equals_reference_scorer(un_screener: Screener, bench_queries: list[Query]) -> None:
+    """Pruning at the threshold and the kernel's best pair change no score and no order."""
+    for cutoff in (0.0, 0.2, un_screener.threshold):
+        for query in bench_queries[:600]:
+            got = [
+                (m.entity_id, m.score)
+                for m in un_screener.screen(query, limit=1000, threshold=cutoff)
+            ]
+            assert got == _reference_screen(un_screener, query, cutoff), query.names
+
+
+def test_explanation_is_the_reference_alignment(un_screener: Screener) -> None:
+    query = Query.create("Abdul Rahman Yasin", schema="Person")
+    match = un_screener.screen(query, limit=1)[0]
+    reference = un_screener.score_target(
+        query,
+        next(i for i, t in enumerate(un_screener.index.targets) if t.entity_id == match.entity_id),
+    )
+    assert match.score == reference.score
+    assert match.explanation == reference.explanation(un_screener.model)
+
+
+def test_hostile_names_score_as_the_reference(un_screener: Screener) -> None:
+    names = [
+        "a " * 199,  # 199 initials
+        "x" * 400,  # one 400-letter word (longer than any bound table)
+        "Bin Laden Usama Osama Ben Ladin " * 12,
+        "J. S. Chol",
+        "0123456789 Trading 42",
+    ]
+    for name in names:
+        query = Query.create(name)
+        assert [(m.entity_id, m.score) for m in un_screener.screen(query, limit=50)] == (
+            _reference_screen(un_screener, query, un_screener.threshold)[:50]
+        )
+
+
+def test_kernel_and_screener_survive_pickling(un_screener: Screener) -> None:
+    query = Query.create("Usama bin Laden", schema="Person")
+    expected = un_screener.screen(query)
+    clone = pickle.loads(pickle.dumps(un_screener))
+    assert clone.screen(query) == expected
+    kernel = pickle.loads(pickle.dumps(un_screener.kernel))
+    packed = pack_query(un_screener.prepare(query)[0], un_screener.index.packed)
+    assert kernel.compare(packed, 0) == un_screener.kernel.compare(packed, 0)
+
+
+def test_kernel_rejects_bad_arrays_and_rows(un_screener: Screener) -> None:
+    index = un_screener.index
+    packed = pack_query(un_screener.prepare(Query.create("Usama"))[0], index.packed)
+    with pytest.raises(IndexError, match="out of range"):
+        un_screener.kernel.compare(packed, len(index.name_text))
+    with pytest.raises(TypeError, match="ASCII"):
+        un_screener.kernel.compare((("усама",), ("usama",), ("sm",), (1.0,), "usama", -1), 0)
+
+    class Broken:
+        def __getattr__(self, name: str) -> object:
+            value = getattr(index.packed, name)
+            return value.astype(np.float32) if name == "name_weight" else value
+
+    with pytest.raises(TypeError, match="name_weight"):
+        Kernel(Broken(), un_screener.model.name_weights.tolist())
+    with pytest.raises(ValueError, match="12 name weights"):
+        Kernel(index.packed, [1.0, 2.0])
+    with pytest.raises(AttributeError):
+        Retriever(object())
