@@ -19,7 +19,7 @@ from tests.conftest import SHARED_DATA
 from tripwire.screening import Query, QueryError, Screener
 from tripwire.screening._kernel import Kernel, Retriever, lcs, osa
 from tripwire.screening.features import name_vector
-from tripwire.screening.kernel import pack_query
+from tripwire.screening.kernel import comparison, pack_query
 from tripwire.screening.names import compare_names
 
 BENCH_QUERIES = SHARED_DATA.parent / "bench" / "dev_queries.csv"
@@ -76,6 +76,9 @@ def test_name_features_equal_reference(un_screener: Screener, bench_queries: lis
                         query.names,
                         index.name_text[row],
                     )
+                    assert comparison(
+                        un_screener.kernel, packed, prepared, index.name_prepared[row], row
+                    ) == compare_names(prepared, index.name_prepared[row], schema, index.rarity)
                     pairs += 1
     assert pairs > 20_000
 

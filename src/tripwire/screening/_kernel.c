@@ -273,7 +273,7 @@ typedef struct {
     Py_ssize_t n_names;
     double weights[N_NAME];
     /* scratch, reused across calls (the GIL serialises them) */
-    Buf cands, marks, dist, lcs_bits;
+    Buf cands, marks, dist, lcs_bits, pair_at;
 } Kernel;
 
 static inline Str tok_str(const char *chars, const int64_t *off, int32_t id) {
@@ -374,7 +374,28 @@ static double joined_pair(const Kernel *k, const Side *one, Py_ssize_t i, const 
     return 0.95 * (1.0 - (double)d / (double)longest);
 }
 
+/*
+ * Where pair p sits: query token (and second, joined, token) and list token (and
+ * second). ``flip``: the first index and its partner belong to the list side.
+ */
+static inline void set_pair(int *at, Py_ssize_t p, int flip, int one, int one_b, int two,
+                            int two_b) {
+    int *slot = at + 4 * p;
+    if (flip) {
+        slot[0] = two;
+        slot[1] = two_b;
+        slot[2] = one;
+        slot[3] = one_b;
+    } else {
+        slot[0] = one;
+        slot[1] = one_b;
+        slot[2] = two;
+        slot[3] = two_b;
+    }
+}
+
 static int align_joined(const Kernel *k, Side *q, Side *l, double *pair_sim, char *pair_kind,
+                        int *pair_at,
                         Py_ssize_t *n_pairs, Buf *scratch, Buf *join) {
     Side *sides[2][2] = {{q, l}, {l, q}};
     for (int dir = 0; dir < 2; dir++) {
@@ -401,6 +422,7 @@ static int align_joined(const Kernel *k, Side *q, Side *l, double *pair_sim, cha
                         side_use(two, kk, sim);
                         pair_sim[*n_pairs] = sim;
                         pair_kind[*n_pairs] = 'j';
+                        set_pair(pair_at, *n_pairs, dir, (int)i, -1, (int)j, (int)kk);
                         (*n_pairs)++;
                         break;
                     }
@@ -413,6 +435,7 @@ static int align_joined(const Kernel *k, Side *q, Side *l, double *pair_sim, cha
 }
 
 static int align_initials(const Kernel *k, Side *q, Side *l, double *pair_sim, char *pair_kind,
+                          int *pair_at,
                           Py_ssize_t *n_pairs) {
     int count = 0;
     Side *sides[2][2] = {{q, l}, {l, q}};
@@ -427,6 +450,7 @@ static int align_initials(const Kernel *k, Side *q, Side *l, double *pair_sim, c
                     side_use(two, j, 0.5);
                     pair_sim[*n_pairs] = 0.5;
                     pair_kind[*n_pairs] = 'i';
+                    set_pair(pair_at, *n_pairs, dir, (int)i, -1, (int)j, -1);
                     (*n_pairs)++;
                     count++;
                     break;
@@ -438,15 +462,24 @@ static int align_initials(const Kernel *k, Side *q, Side *l, double *pair_sim, c
 }
 
 /* The name features of (query name, list name row), as compare_names + name_vector. */
-static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out) {
+/* The aligned pairs of one comparison, for the explanation. */
+typedef struct {
+    Py_ssize_t n;
+    double *sim;
+    char *kind;
+    int *at;
+} Alignment;
+
+static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alignment *al) {
     Py_ssize_t lo = (Py_ssize_t)k->name_tok_off[row], nl = (Py_ssize_t)k->name_tok_off[row + 1] - lo;
     Py_ssize_t nq = qn->n;
     const int32_t *ids = k->name_tok + lo;
     const double *l_weights = k->name_weight + lo;
     size_t nmax = (size_t)(nq + nl + 2);
     Cand *cands = buf_get(&k->cands, sizeof(Cand) * (size_t)(nq * nl + 1));
+    int *pair_at = buf_get(&k->pair_at, sizeof(int) * 4 * nmax);
     char *mark = buf_get(&k->marks, nmax * (2 + 3 * sizeof(double) + 2 * sizeof(int) + 1) + 64);
-    if (cands == NULL || mark == NULL) {
+    if (cands == NULL || mark == NULL || pair_at == NULL) {
         PyErr_NoMemory();
         return -1;
     }
@@ -494,16 +527,23 @@ static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out) {
             q_weights[i] = k->tok_weight[ids[j]];
             pair_sim[n_pairs] = sim;
             pair_kind[n_pairs] = 't';
+            set_pair(pair_at, n_pairs, 0, i, -1, j, -1);
             n_pairs++;
         }
         if (strict && (q.n_order < nq || l.n_order < nl)) {
-            if (align_joined(k, &q, &l, pair_sim, pair_kind, &n_pairs, &k->dist, &k->lcs_bits) < 0) {
+            if (align_joined(k, &q, &l, pair_sim, pair_kind, pair_at, &n_pairs, &k->dist, &k->lcs_bits) < 0) {
                 PyErr_NoMemory();
                 return -1;
             }
         }
     }
-    int initials = align_initials(k, &q, &l, pair_sim, pair_kind, &n_pairs);
+    int initials = align_initials(k, &q, &l, pair_sim, pair_kind, pair_at, &n_pairs);
+    if (al != NULL) {
+        al->n = n_pairs;
+        memcpy(al->sim, pair_sim, sizeof(double) * (size_t)n_pairs);
+        memcpy(al->kind, pair_kind, (size_t)n_pairs);
+        memcpy(al->at, pair_at, sizeof(int) * 4 * (size_t)n_pairs);
+    }
 
     double q_total = 0.0, l_total = 0.0;
     for (Py_ssize_t i = 0; i < nq; i++) q_total += q_weights[i];
@@ -684,6 +724,7 @@ static void Kernel_dealloc(Kernel *self) {
     PyMem_Free(self->marks.p);
     PyMem_Free(self->dist.p);
     PyMem_Free(self->lcs_bits.p);
+    PyMem_Free(self->pair_at.p);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -722,7 +763,63 @@ static PyObject *Kernel_compare(Kernel *self, PyObject *args) {
     Query q;
     PyObject *result = NULL;
     double v[N_NAME];
-    if (query_parse(one, &q) == 0 && compare(self, &q.names[0], row, v) == 0) result = vector_tuple(v);
+    if (query_parse(one, &q) == 0 && compare(self, &q.names[0], row, v, NULL) == 0) result = vector_tuple(v);
+    query_free(&q);
+    Py_DECREF(one);
+    return result;
+}
+
+PyDoc_STRVAR(align_doc,
+             "align(query_name, row) -> (features, pairs)\n\n"
+             "The name features and the aligned pairs of one comparison, each pair as\n"
+             "(kind, query token, second query token, list token, second list token,\n"
+             "similarity): kind 't' token, 'j' joined (a second token is -1 unless joined),\n"
+             "'i' initial.");
+
+static PyObject *Kernel_align(Kernel *self, PyObject *args) {
+    PyObject *name;
+    Py_ssize_t row;
+    if (self->packed == NULL) return PyErr_Format(PyExc_RuntimeError, "kernel not initialised");
+    if (!PyArg_ParseTuple(args, "On", &name, &row)) return NULL;
+    if (check_row(self, row) < 0) return NULL;
+    PyObject *one = PyTuple_Pack(1, name);
+    if (one == NULL) return NULL;
+    Query q;
+    PyObject *result = NULL;
+    double v[N_NAME];
+    Alignment al = {0, NULL, NULL, NULL};
+    if (query_parse(one, &q) < 0) goto done;
+    size_t cap = (size_t)(q.names[0].n + self->name_tok_off[row + 1] - self->name_tok_off[row] + 2);
+    al.sim = PyMem_Malloc(cap * sizeof(double));
+    al.kind = PyMem_Malloc(cap);
+    al.at = PyMem_Malloc(cap * 4 * sizeof(int));
+    if (al.sim == NULL || al.kind == NULL || al.at == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (compare(self, &q.names[0], row, v, &al) < 0) goto done;
+    PyObject *pairs = PyList_New(al.n);
+    if (pairs == NULL) goto done;
+    for (Py_ssize_t p = 0; p < al.n; p++) {
+        PyObject *item = Py_BuildValue("(C iiii d)", (int)al.kind[p], al.at[4 * p],
+                                       al.at[4 * p + 1], al.at[4 * p + 2], al.at[4 * p + 3],
+                                       al.sim[p]);
+        if (item == NULL) {
+            Py_DECREF(pairs);
+            goto done;
+        }
+        PyList_SET_ITEM(pairs, p, item);
+    }
+    PyObject *vec = vector_tuple(v);
+    if (vec == NULL) {
+        Py_DECREF(pairs);
+        goto done;
+    }
+    result = Py_BuildValue("(NN)", vec, pairs);
+done:
+    PyMem_Free(al.sim);
+    PyMem_Free(al.kind);
+    PyMem_Free(al.at);
     query_free(&q);
     Py_DECREF(one);
     return result;
@@ -762,7 +859,7 @@ static PyObject *Kernel_best(Kernel *self, PyObject *args) {
             for (Py_ssize_t ni = 0; ni < nr; ni++) {
                 Py_ssize_t row = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(rows, ni));
                 if ((row == -1 && PyErr_Occurred()) || check_row(self, row) < 0 ||
-                    compare(self, &q.names[qi], row, v) < 0) {
+                    compare(self, &q.names[qi], row, v, NULL) < 0) {
                     Py_DECREF(rows);
                     goto fail;
                 }
@@ -798,6 +895,7 @@ done:
 static PyMethodDef Kernel_methods[] = {
     {"compare", (PyCFunction)Kernel_compare, METH_VARARGS, compare_doc},
     {"best", (PyCFunction)Kernel_best, METH_VARARGS, best_doc},
+    {"align", (PyCFunction)Kernel_align, METH_VARARGS, align_doc},
     {"__reduce__", (PyCFunction)Kernel_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -856,6 +954,8 @@ typedef struct {
     int32_t *hits;
     int32_t *touched_cur, *touched_total, *touched_hits;
     char *in_total;
+    char *marked;    /* per target: already in ``found`` */
+    int32_t *marks;  /* the marked targets, to unmark */
     Buf entries, close, dist;
 } Retriever;
 
@@ -947,12 +1047,17 @@ static int Retriever_init(Retriever *self, PyObject *args, PyObject *kwds) {
     self->cur = PyMem_Calloc(n, sizeof(float));
     self->total = PyMem_Calloc(n, sizeof(float));
     self->hits = PyMem_Calloc(n, sizeof(int32_t));
-    self->touched_cur = PyMem_Malloc(n * sizeof(int32_t));
-    self->touched_total = PyMem_Malloc(n * sizeof(int32_t));
+    /* one slot more than rows: the branch-free accumulation writes before it counts */
+    self->touched_cur = PyMem_Malloc((n + 1) * sizeof(int32_t));
+    self->touched_total = PyMem_Malloc((n + 1) * sizeof(int32_t));
     self->touched_hits = PyMem_Malloc(n * sizeof(int32_t));
     self->in_total = PyMem_Calloc(n, 1);
+    size_t nt = (size_t)(self->n_targets ? self->n_targets : 1);
+    self->marked = PyMem_Calloc(nt, 1);
+    self->marks = PyMem_Malloc(nt * sizeof(int32_t));
     if (!self->gram_table || !self->word_sig || !self->cur || !self->total || !self->hits ||
-        !self->touched_cur || !self->touched_total || !self->touched_hits || !self->in_total) {
+        !self->touched_cur || !self->touched_total || !self->touched_hits || !self->in_total ||
+        !self->marked || !self->marks) {
         PyErr_NoMemory();
         return -1;
     }
@@ -1004,6 +1109,8 @@ static void Retriever_dealloc(Retriever *self) {
     PyMem_Free(self->touched_total);
     PyMem_Free(self->touched_hits);
     PyMem_Free(self->in_total);
+    PyMem_Free(self->marked);
+    PyMem_Free(self->marks);
     PyMem_Free(self->entries.p);
     PyMem_Free(self->close.p);
     PyMem_Free(self->dist.p);
@@ -1030,9 +1137,11 @@ static int entry_cmp(const void *x, const void *y) {
     return entry_before(a, b) ? -1 : (entry_before(b, a) ? 1 : 0);
 }
 
+#define HIST_BUCKETS 1024
+
 static inline int score_bucket(float score) {
-    int b = (int)(score * 1023.0f);
-    return b < 0 ? 0 : (b > 1023 ? 1023 : b);
+    int b = (int)(score * (float)(HIST_BUCKETS - 1));
+    return b < 0 ? 0 : (b > HIST_BUCKETS - 1 ? HIST_BUCKETS - 1 : b);
 }
 
 /* Rearrange so that the first k entries are the k best (in any order). */
@@ -1097,8 +1206,10 @@ static Py_ssize_t score_text(Retriever *r, Str text, float *acc, int32_t *touche
         float w = (float)((double)counts[k] / norm);
         for (int64_t p = r->col_ptr[cols[k]]; p < r->col_ptr[cols[k] + 1]; p++) {
             int32_t row = r->col_rows[p];
-            if (acc[row] == 0.0f) touched_rows[touched++] = row;
-            acc[row] += r->col_vals[p] * w;
+            float before = acc[row];
+            touched_rows[touched] = row; /* kept only when the row was untouched */
+            touched += before == 0.0f;
+            acc[row] = before + r->col_vals[p] * w;
         }
     }
     return touched;
@@ -1123,9 +1234,12 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OlnnlO!", &texts, &group_bits, &limit, &per_target, &birth_year,
                           &PyDict_Type, &found))
         return NULL;
+    if (limit < 0 || per_target < 0)
+        return PyErr_Format(PyExc_ValueError, "limit and names_per_target must be >= 0");
     PyObject *seq = PySequence_Fast(texts, "texts: expected a sequence of str");
     if (seq == NULL) return NULL;
     Py_ssize_t n_total = 0, n_texts = PySequence_Fast_GET_SIZE(seq);
+    Py_ssize_t n_marked = 0;
     for (Py_ssize_t q = 0; q < n_texts; q++) {
         Str text;
         if (ascii_str(PySequence_Fast_GET_ITEM(seq, q), &text, "query text") < 0) {
@@ -1150,94 +1264,119 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
         }
     }
     Py_DECREF(seq);
-    Entry *entries = buf_get(&self->entries, sizeof(Entry) * (size_t)(n_total + 1));
-    if (entries == NULL) {
+    Py_ssize_t top = limit * 8;
+    /* The best ``top`` rows of an allowed schema: a histogram of the scores finds the
+       bucket where the best ``top`` end, only rows from there up are kept and sorted.
+       Four histograms interleaved: runs of equal buckets do not wait on each other. */
+    Py_ssize_t hist[4][HIST_BUCKETS];
+    memset(hist, 0, sizeof hist);
+    Py_ssize_t n_allowed = 0;
+    for (Py_ssize_t i = 0; i < n_total; i++) {
+        int32_t row = self->touched_total[i];
+        int allowed = (group_bits >> self->name_group[row]) & 1;
+        hist[i & 3][score_bucket(self->total[row])] += allowed;
+        n_allowed += allowed;
+    }
+    int cut = HIST_BUCKETS - 1;
+    if (top < n_allowed) {
+        for (Py_ssize_t seen = 0; cut > 0; cut--) {
+            seen += hist[0][cut] + hist[1][cut] + hist[2][cut] + hist[3][cut];
+            if (seen >= top) break;
+        }
+    } else {
+        cut = 0;
+    }
+    Py_ssize_t kept = 0;
+    for (Py_ssize_t b = cut; b < HIST_BUCKETS; b++)
+        kept += hist[0][b] + hist[1][b] + hist[2][b] + hist[3][b];
+    Entry *heap = buf_get(&self->entries, sizeof(Entry) * (size_t)(kept + 1));
+    if (heap == NULL) {
         PyErr_NoMemory();
         goto clear;
     }
-    Py_ssize_t n = 0;
-    Py_ssize_t hist[1024] = {0};
+    Py_ssize_t size = 0;
     for (Py_ssize_t i = 0; i < n_total; i++) {
         int32_t row = self->touched_total[i];
         float score = self->total[row];
-        if (score > 0.0f && (group_bits >> self->name_group[row]) & 1) {
-            entries[n].score = score;
-            entries[n].row = row;
-            hist[score_bucket(score)]++;
-            n++;
+        self->total[row] = 0.0f; /* the scratch is cleared on the way */
+        self->in_total[row] = 0;
+        if (score > 0.0f && score_bucket(score) >= cut && (group_bits >> self->name_group[row]) & 1) {
+            heap[size].score = score;
+            heap[size].row = row;
+            size++;
         }
     }
-    Py_ssize_t top = limit * 8;
-    if (top > n) top = n;
-    if (top < n) {
-        /* keep the score buckets that hold the best ``top``, then select among them */
-        int cut = 1023;
-        for (Py_ssize_t seen = 0; cut > 0; cut--) {
-            seen += hist[cut];
-            if (seen >= top) break;
-        }
-        Py_ssize_t m = 0;
-        for (Py_ssize_t e = 0; e < n; e++)
-            if (score_bucket(entries[e].score) >= cut) entries[m++] = entries[e];
-        n = m;
-        if (top < n) select_best(entries, n, top);
+    n_total = 0;
+    if (size > top) {
+        if (top > 0) select_best(heap, size, top);
+        size = top;
     }
-    qsort(entries, (size_t)top, sizeof(Entry), entry_cmp);
+    qsort(heap, (size_t)size, sizeof(Entry), entry_cmp);
+    /* parties already found (identifiers, initials) are marked, so rows of parties that
+       cannot join cost no dictionary work */
+    {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(found, &pos, &key, &value)) {
+            long t = PyLong_AsLong(key);
+            if (t == -1 && PyErr_Occurred()) goto clear;
+            if (t < 0 || t >= self->n_targets) {
+                PyErr_SetString(PyExc_ValueError, "found: target out of range");
+                goto clear;
+            }
+            if (!self->marked[t]) {
+                self->marked[t] = 1;
+                self->marks[n_marked++] = (int32_t)t;
+            }
+        }
+    }
     Py_ssize_t added = 0, born = 0;
-    for (Py_ssize_t e = 0; e < top; e++) {
-        int32_t row = entries[e].row, t = self->name_target[row];
-        PyObject *key = PyLong_FromLong(t);
-        if (key == NULL) goto clear;
-        PyObject *entry = PyDict_GetItemWithError(found, key);
-        if (entry == NULL && PyErr_Occurred()) {
-            Py_DECREF(key);
-            goto clear;
-        }
-        PyObject *row_obj = PyLong_FromLong(row);
-        if (row_obj == NULL) {
-            Py_DECREF(key);
-            goto clear;
-        }
+    for (Py_ssize_t e = 0; e < size; e++) {
+        int32_t row = heap[e].row, t = self->name_target[row];
         int rc = 0;
-        if (entry == NULL) {
-            int take = 1;
+        if (!self->marked[t]) {
             if (added >= limit) {
-                if (born >= limit / 2 || birth_year < 0 || !born_near(self, t, birth_year)) take = 0;
-                else born++;
+                if (born >= limit / 2 || birth_year < 0 || !born_near(self, t, birth_year))
+                    continue;
+                born++;
             }
-            if (take) {
-                added++;
-                PyObject *value = Py_BuildValue("(d[O])", (double)entries[e].score, row_obj);
-                rc = value == NULL ? -1 : PyDict_SetItem(found, key, value);
-                Py_XDECREF(value);
-            }
+            added++;
+            self->marked[t] = 1;
+            self->marks[n_marked++] = t;
+            PyObject *value = Py_BuildValue("(d[l])", (double)heap[e].score, (long)row);
+            PyObject *key = PyLong_FromLong(t);
+            rc = (value == NULL || key == NULL) ? -1 : PyDict_SetItem(found, key, value);
+            Py_XDECREF(value);
+            Py_XDECREF(key);
         } else {
+            PyObject *key = PyLong_FromLong(t);
+            if (key == NULL) goto clear;
+            PyObject *entry = PyDict_GetItemWithError(found, key);
+            Py_DECREF(key);
+            if (entry == NULL) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "found: party vanished");
+                goto clear;
+            }
             PyObject *rows = PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 2
                                  ? PyTuple_GET_ITEM(entry, 1)
                                  : NULL;
-            double score = PyTuple_Check(entry) ? PyFloat_AsDouble(PyTuple_GET_ITEM(entry, 0)) : -1;
+            double score = rows ? PyFloat_AsDouble(PyTuple_GET_ITEM(entry, 0)) : -1.0;
             if (rows == NULL || !PyList_Check(rows) || (score == -1.0 && PyErr_Occurred())) {
                 if (!PyErr_Occurred())
                     PyErr_SetString(PyExc_TypeError, "found: expected (score, [rows]) values");
                 rc = -1;
             } else if (score < 1.0 && PyList_GET_SIZE(rows) < per_target) {
-                rc = PyList_Append(rows, row_obj);
+                PyObject *row_obj = PyLong_FromLong(row);
+                rc = row_obj == NULL ? -1 : PyList_Append(rows, row_obj);
+                Py_XDECREF(row_obj);
             }
         }
-        Py_DECREF(key);
-        Py_DECREF(row_obj);
         if (rc < 0) goto clear;
     }
-    for (Py_ssize_t i = 0; i < n_total; i++) {
-        self->in_total[self->touched_total[i]] = 0;
-        self->total[self->touched_total[i]] = 0.0f;
-    }
+    for (Py_ssize_t i = 0; i < n_marked; i++) self->marked[self->marks[i]] = 0;
     Py_RETURN_NONE;
 clear: /* an error part-way: leave the scratch clean for the next call */
-    for (Py_ssize_t i = 0; i < n_total; i++) {
-        self->in_total[self->touched_total[i]] = 0;
-        self->total[self->touched_total[i]] = 0.0f;
-    }
+    for (Py_ssize_t i = 0; i < n_marked; i++) self->marked[self->marks[i]] = 0;
     for (Py_ssize_t i = 0; i < self->n_names; i++) {
         self->cur[i] = 0.0f;
         self->total[i] = 0.0f;

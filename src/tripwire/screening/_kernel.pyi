@@ -8,6 +8,9 @@ PackedQuery = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[flo
 class Kernel:
     def __init__(self, packed: Any, weights: Sequence[float]) -> None: ...
     def compare(self, query_name: PackedQuery, row: int) -> tuple[float, ...]: ...
+    def align(
+        self, query_name: PackedQuery, row: int
+    ) -> tuple[tuple[float, ...], list[tuple[str, int, int, int, int, float]]]: ...
     def best(
         self,
         query_names: Sequence[PackedQuery],

@@ -23,9 +23,9 @@ from typing import Any
 
 from tripwire.screening.identifiers import guess_kind, normalize_identifier
 from tripwire.screening.index import CandidateIndex
-from tripwire.screening.kernel import Kernel, pack_query
+from tripwire.screening.kernel import Kernel, comparison, pack_query
 from tripwire.screening.model import ScoringModel
-from tripwire.screening.names import Prepared, compare_names, prepare_query
+from tripwire.screening.names import Prepared, prepare_query
 from tripwire.screening.query import Query
 from tripwire.screening.scorer import Scored, complete, max_other_logit, score_pair
 from tripwire.screening.targets import Target, targets_from_entities
@@ -225,7 +225,7 @@ class Screener:
         The compiled kernel finds each candidate's best name pair and its name
         features; pairs that cannot reach the threshold whatever the birth date,
         country and identifiers say stop there. The reported matches are explained
-        by the reference comparison, which gives the same features.
+        with the kernel's alignment (the reference comparison's, as tests hold).
         """
         cutoff = self.model.threshold if threshold is None else threshold
         found = self.candidates(query)
@@ -255,8 +255,8 @@ class Screener:
                 list_name=index.name_text[row],
                 name_kind=index.name_kind[row],
                 vector=full,
-                comparison=compare_names(
-                    prepared[qi], index.name_prepared[row], target.schema, index.rarity
+                comparison=comparison(
+                    self.kernel, packed[qi], prepared[qi], index.name_prepared[row], row
                 ),
                 compared=compared,
             )

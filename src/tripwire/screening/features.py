@@ -8,6 +8,7 @@ its contribution to the score. Pure: the index supplies the list side.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tripwire.screening.identifiers import (
     MIN_LENGTH,
@@ -101,6 +102,7 @@ def name_vector(comparison: NameComparison, kind: str) -> list[float]:
     ]
 
 
+@lru_cache(maxsize=100_000)
 def _date_parts(value: str) -> tuple[int, int | None, int | None] | None:
     parts = value.split("-")
     if not parts[0][:4].isdigit():

@@ -15,10 +15,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tripwire.screening._kernel import Kernel
-from tripwire.screening.names import Prepared, Rarity
+from tripwire.screening.names import Aligned, NameComparison, Prepared, Rarity
 from tripwire.screening.normalize import consonants, skeleton
 
-__all__ = ["Kernel", "PackedNames", "pack_names", "pack_query"]
+__all__ = ["Kernel", "PackedNames", "comparison", "pack_names", "pack_query"]
 
 #: One query name as the kernel reads it: tokens, skeletons, consonant keys,
 #: rarity weights, the joined skeleton, and the id of its core among list names.
@@ -107,4 +107,43 @@ def pack_query(name: Prepared, packed: PackedNames) -> PackedQuery:
         name.weights,
         name.joined[0],
         packed.core_ids.get(name.core, -1),
+    )
+
+
+_KINDS = {"t": "token", "j": "joined", "i": "initial"}
+
+
+def comparison(
+    kernel: Kernel, packed: PackedQuery, query: Prepared, listed: Prepared, row: int
+) -> NameComparison:
+    """The kernel's comparison of one pair with its alignment, as ``compare_names`` gives it."""
+    features, pairs = kernel.align(packed, row)
+    q_tokens, l_tokens = query.tokens, listed.tokens
+    aligned = []
+    q_used: set[int] = set()
+    l_used: set[int] = set()
+    for kind, qa, qb, la, lb, similarity in pairs:
+        q_text = q_tokens[qa] if qb < 0 else f"{q_tokens[qa]} {q_tokens[qb]}"
+        l_text = l_tokens[la] if lb < 0 else f"{l_tokens[la]} {l_tokens[lb]}"
+        aligned.append(Aligned(q_text, l_text, similarity, _KINDS[kind]))
+        q_used.update(i for i in (qa, qb) if i >= 0)
+        l_used.update(j for j in (la, lb) if j >= 0)
+    (q_cov, l_cov, mean, joined, un_q, un_l, single, initials, rarity, exact, first_last) = (
+        features[:11]
+    )
+    return NameComparison(
+        query_coverage=q_cov,
+        list_coverage=l_cov,
+        mean_similarity=mean,
+        joined_similarity=joined,
+        unmatched_query=un_q,
+        unmatched_list=un_l,
+        single_token=single,
+        initials=initials,
+        rarity=rarity,
+        exact=exact,
+        first_last=first_last,
+        pairs=tuple(aligned),
+        unmatched_query_tokens=tuple(t for i, t in enumerate(q_tokens) if i not in q_used),
+        unmatched_list_tokens=tuple(t for j, t in enumerate(l_tokens) if j not in l_used),
     )

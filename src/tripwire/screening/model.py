@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from tripwire.screening.features import FEATURE_NAMES, FEATURES, N_NAME
 WEIGHTS_FILE = "data/weights.json"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScoringModel:
     weights: NDArray[np.float64]
     bias: float
@@ -64,22 +65,38 @@ class ScoringModel:
         path.write_text(json.dumps(data, indent=2) + "\n")
 
     def probability(self, vector: NDArray[np.float64] | list[float]) -> float:
-        logit = self.bias + float(np.dot(self.weights, vector))
+        logit = self.bias
+        for weight, value in zip(self._weights, vector, strict=True):
+            logit += weight * value
         return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
+    @cached_property
+    def _weights(self) -> tuple[float, ...]:
+        return tuple(float(w) for w in self.weights)
+
+    @cached_property
+    def _shown(self) -> tuple[tuple[str, float, str], ...]:
+        """Each feature's name, rounded weight and description, as explanations show them."""
+        return tuple(
+            (feature.name, round(weight, 4), feature.description)
+            for feature, weight in zip(FEATURES, self._weights, strict=True)
+        )
 
     def contributions(self, vector: list[float]) -> list[dict[str, Any]]:
         """Each non-zero feature with its value, weight, contribution and description."""
         out: list[dict[str, Any]] = []
-        for feature, weight, value in zip(FEATURES, self.weights, vector, strict=True):
+        for (name, shown_weight, description), weight, value in zip(
+            self._shown, self._weights, vector, strict=True
+        ):
             if value == 0.0:
                 continue
             out.append(
                 {
-                    "feature": feature.name,
+                    "feature": name,
                     "value": round(float(value), 4),
-                    "weight": round(float(weight), 4),
-                    "contribution": round(float(weight * value), 4),
-                    "description": feature.description,
+                    "weight": shown_weight,
+                    "contribution": round(weight * value, 4),
+                    "description": description,
                 }
             )
         out.sort(key=lambda c: -abs(c["contribution"]))
