@@ -24,7 +24,20 @@ typedef struct {
     Py_ssize_t n;
 } Str;
 
-static inline int str_eq(Str a, Str b) { return a.n == b.n && memcmp(a.s, b.s, (size_t)a.n) == 0; }
+static inline int str_eq(Str a, Str b) {
+    if (a.n != b.n) return 0;
+    for (Py_ssize_t i = 0; i < a.n; i++) /* tokens are short: no call to memcmp */
+        if (a.s[i] != b.s[i]) return 0;
+    return 1;
+}
+
+/* Bits set in x (portable: no popcnt instruction assumed). */
+static inline int popcount64(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+    return (int)((x * 0x0101010101010101ULL) >> 56);
+}
 
 /* ---------------------------------------------------------------- scratch */
 
@@ -136,7 +149,7 @@ static Py_ssize_t lcs(const uint64_t *pm, Py_ssize_t blocks, Py_ssize_t n_patter
         uint64_t zeros = ~s[w];
         Py_ssize_t bits = n_pattern - w * 64;
         if (bits < 64) zeros &= (((uint64_t)1) << bits) - 1;
-        common += __builtin_popcountll(zeros);
+        common += popcount64(zeros);
     }
     return common;
 }
@@ -1137,13 +1150,6 @@ static int entry_cmp(const void *x, const void *y) {
     return entry_before(a, b) ? -1 : (entry_before(b, a) ? 1 : 0);
 }
 
-#define HIST_BUCKETS 1024
-
-static inline int score_bucket(float score) {
-    int b = (int)(score * (float)(HIST_BUCKETS - 1));
-    return b < 0 ? 0 : (b > HIST_BUCKETS - 1 ? HIST_BUCKETS - 1 : b);
-}
-
 /* Rearrange so that the first k entries are the k best (in any order). */
 static void select_best(Entry *e, Py_ssize_t n, Py_ssize_t k) {
     Py_ssize_t lo = 0, hi = n - 1;
@@ -1264,51 +1270,38 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
         }
     }
     Py_DECREF(seq);
-    Py_ssize_t top = limit * 8;
-    /* The best ``top`` rows of an allowed schema: a histogram of the scores finds the
-       bucket where the best ``top`` end, only rows from there up are kept and sorted.
-       Four histograms interleaved: runs of equal buckets do not wait on each other. */
-    Py_ssize_t hist[4][HIST_BUCKETS];
-    memset(hist, 0, sizeof hist);
-    Py_ssize_t n_allowed = 0;
-    for (Py_ssize_t i = 0; i < n_total; i++) {
-        int32_t row = self->touched_total[i];
-        int allowed = (group_bits >> self->name_group[row]) & 1;
-        hist[i & 3][score_bucket(self->total[row])] += allowed;
-        n_allowed += allowed;
-    }
-    int cut = HIST_BUCKETS - 1;
-    if (top < n_allowed) {
-        for (Py_ssize_t seen = 0; cut > 0; cut--) {
-            seen += hist[0][cut] + hist[1][cut] + hist[2][cut] + hist[3][cut];
-            if (seen >= top) break;
-        }
-    } else {
-        cut = 0;
-    }
-    Py_ssize_t kept = 0;
-    for (Py_ssize_t b = cut; b < HIST_BUCKETS; b++)
-        kept += hist[0][b] + hist[1][b] + hist[2][b] + hist[3][b];
-    Entry *heap = buf_get(&self->entries, sizeof(Entry) * (size_t)(kept + 1));
+    /* The best ``top`` rows of an allowed schema, in one pass that also clears the
+       scratch: a buffer of twice ``top`` is cut back to the best ``top`` whenever it
+       fills, and from then on only rows better than the worst kept enter. */
+    Py_ssize_t top = limit * 8, cap = 2 * top + 1;
+    Entry *heap = buf_get(&self->entries, sizeof(Entry) * (size_t)cap);
     if (heap == NULL) {
         PyErr_NoMemory();
         goto clear;
     }
     Py_ssize_t size = 0;
+    Entry worst = {0.0f, 0};
+    int full = 0;
     for (Py_ssize_t i = 0; i < n_total; i++) {
         int32_t row = self->touched_total[i];
-        float score = self->total[row];
-        self->total[row] = 0.0f; /* the scratch is cleared on the way */
+        Entry e = {self->total[row], row};
+        self->total[row] = 0.0f;
         self->in_total[row] = 0;
-        if (score > 0.0f && score_bucket(score) >= cut && (group_bits >> self->name_group[row]) & 1) {
-            heap[size].score = score;
-            heap[size].row = row;
-            size++;
+        if (top == 0 || e.score <= 0.0f || (full && !entry_before(e, worst))) continue;
+        if (!((group_bits >> self->name_group[row]) & 1)) continue;
+        heap[size++] = e;
+        if (size == cap - 1) {
+            select_best(heap, size, top);
+            size = top;
+            worst = heap[0];
+            for (Py_ssize_t k = 1; k < size; k++)
+                if (entry_before(worst, heap[k])) worst = heap[k];
+            full = 1;
         }
     }
     n_total = 0;
     if (size > top) {
-        if (top > 0) select_best(heap, size, top);
+        select_best(heap, size, top);
         size = top;
     }
     qsort(heap, (size_t)size, sizeof(Entry), entry_cmp);
@@ -1443,7 +1436,7 @@ static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
             if (len < 1 || len > self->max_len) continue;
             const int64_t *b = self->buckets + ((size_t)first * (size_t)(self->max_len + 1) + (size_t)len) * 2;
             for (int64_t w = b[0]; w < b[1]; w++) {
-                if (__builtin_popcountll(sig ^ self->word_sig[w]) > 4) continue;
+                if (popcount64(sig ^ self->word_sig[w]) > 4) continue;
                 Str word = {self->word_chars + self->word_off[w], (Py_ssize_t)len};
                 Py_ssize_t d = osa_bounded(token, word, 2, &self->dist);
                 if (d < 0) {
