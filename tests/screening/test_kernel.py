@@ -53,6 +53,10 @@ def test_distances_equal_rapidfuzz() -> None:
         a = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 9)))
         b = "".join(rng.choice("abcd") for _ in range(rng.randint(0, 9)))
         assert osa(a, b) == OSA.distance(a, b), (a, b)
+        # Patterns of up to 64 letters go bit-parallel, longer ones through the table.
+        c = "".join(rng.choice("abcde") for _ in range(rng.randint(50, 80)))
+        d = c[: rng.randint(0, len(c))] + rng.choice(["", "x", "ba"]) + c[rng.randint(0, 80) :]
+        assert osa(c, d) == OSA.distance(c, d), (c, d)
         # Long strings cross the 64-bit blocks of the bit-parallel LCS.
         long_a, long_b = a * rng.randint(1, 30), b * rng.randint(1, 30)
         assert len(long_a) + len(long_b) - 2 * lcs(long_a, long_b) == Indel.distance(long_a, long_b)
@@ -149,13 +153,20 @@ def test_kernel_rejects_bad_arrays_and_rows(un_screener: Screener) -> None:
     with pytest.raises(TypeError, match="ASCII"):
         un_screener.kernel.compare((("усама",), ("usama",), ("sm",), (1.0,), "usama", -1), 0)
 
-    class Broken:
-        def __getattr__(self, name: str) -> object:
-            value = getattr(index.packed, name)
-            return value.astype(np.float32) if name == "name_weight" else value
+    class Retyped:
+        blob = index.packed.blob.astype(np.float32)
+        name_off = index.packed.name_off
 
-    with pytest.raises(TypeError, match="name_weight"):
-        Kernel(Broken(), un_screener.model.name_weights.tolist())
+    with pytest.raises(TypeError, match="blob"):
+        Kernel(Retyped(), un_screener.model.name_weights.tolist())
+
+    class Shifted:
+        blob = index.packed.blob
+        name_off = index.packed.name_off.copy()
+        name_off[1] += 8  # the first record now overruns into the second
+
+    with pytest.raises(ValueError, match="record 1 is malformed|record 0 is malformed"):
+        Kernel(Shifted(), un_screener.model.name_weights.tolist())
     with pytest.raises(ValueError, match="12 name weights"):
         Kernel(index.packed, [1.0, 2.0])
     with pytest.raises(AttributeError):

@@ -31,6 +31,10 @@ TOKENS = [
     ("Aktsionernoye Obshchestvo Fintender", "Company", ("jsc", "fintender")),
     ("LIMITED LIABILITY COJPANY DROIS", "Company", ("llc", "drois")),
     ("MV SEVEFNIY PROECT", "Vessel", ("sevefniy", "proect")),
+    # Short forms of "Joint Stock Company", and Croatian d.d. with a typo (from a register).
+    ("JOINT STOCK Co NEW HOLDING 3", "Organization", ("jsc", "new", "holding", "3")),
+    ("Public Joint Stock Co Gazprom", "Company", ("jsc", "gazprom")),
+    ("Dionničko društvo ‚53 Arsenal", "Organization", ("jsc", "53", "arsenal")),
 ]
 
 

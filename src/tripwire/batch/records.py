@@ -208,7 +208,9 @@ def screen_chunk(
         kept.append((row, ident))
     try:
         found: list[list[Match] | str] = list(
-            screener.screen_many(queries, limit=options.limit, threshold=options.threshold)
+            screener.screen_many(
+                queries, limit=options.limit, threshold=options.threshold, ties=True
+            )
         )
     except Exception:  # find the record at fault; the rest of the chunk is screened
         found = [_screen_one(screener, query, options) for query in queries]
@@ -231,6 +233,6 @@ def screen_chunk(
 
 def _screen_one(screener: Screener, query: Query, options: Options) -> list[Match] | str:
     try:
-        return screener.screen(query, limit=options.limit, threshold=options.threshold)
+        return screener.screen(query, limit=options.limit, threshold=options.threshold, ties=True)
     except Exception as exc:  # one bad record must not sink a whole batch
         return f"screening failed: {type(exc).__name__}: {exc}"

@@ -74,7 +74,14 @@ def batch_command(
         str | None,
         typer.Option(help="Schema of records without one (Person, Company, Vessel, ...)."),
     ] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Matches per record.")] = 5,
+    limit: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Matches per record (more when parties tie with the last: equal scores "
+            "have no order, so none of them is cut off).",
+        ),
+    ] = 5,
     threshold: Annotated[
         float | None,
         typer.Option(min=0.0, max=1.0, help="Lowest score reported (default: the model's)."),

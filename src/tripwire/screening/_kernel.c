@@ -126,6 +126,44 @@ static Py_ssize_t osa_bounded(Str a, Str b, Py_ssize_t max_d, Buf *scratch) {
     return one[b.n] > max_d ? max_d + 1 : one[b.n];
 }
 
+/* A pattern of up to 64 characters as bit masks, for the bit-parallel OSA distance. */
+typedef struct {
+    uint64_t pm[128];
+    Py_ssize_t n;
+} Pattern;
+
+static int pattern_init(Pattern *p, Str s) {
+    if (s.n > 64) return 0;
+    memset(p->pm, 0, sizeof p->pm);
+    p->n = s.n;
+    for (Py_ssize_t i = 0; i < s.n; i++) p->pm[(unsigned char)s.s[i] & 127] |= (uint64_t)1 << i;
+    return 1;
+}
+
+/* OSA distance from a pattern (Hyyro 2003), as rapidfuzz's for a pattern of <= 64. */
+static Py_ssize_t osa_bits(const Pattern *p, Str b) {
+    if (p->n == 0) return b.n;
+    uint64_t mask = (uint64_t)1 << (p->n - 1);
+    uint64_t vp = ~(uint64_t)0, vn = 0, d0 = 0, pm_old = 0;
+    Py_ssize_t dist = p->n;
+    for (Py_ssize_t j = 0; j < b.n; j++) {
+        uint64_t pm = p->pm[(unsigned char)b.s[j] & 127];
+        uint64_t tr = (((~d0) & pm) << 1) & pm_old;
+        d0 = (((pm & vp) + vp) ^ vp) | pm | vn;
+        d0 |= tr;
+        uint64_t hp = vn | ~(d0 | vp);
+        uint64_t hn = d0 & vp;
+        dist += (hp & mask) != 0;
+        dist -= (hn & mask) != 0;
+        hp = (hp << 1) | 1;
+        hn = hn << 1;
+        vp = hn | ~(d0 | hp);
+        vn = hp & d0;
+        pm_old = pm;
+    }
+    return dist;
+}
+
 /* Longest common subsequence, bit-parallel (Hyyro) over the pattern's 64-bit blocks. */
 static Py_ssize_t lcs(const uint64_t *pm, Py_ssize_t blocks, Py_ssize_t n_pattern, Str text,
                       uint64_t *s) {
@@ -164,6 +202,8 @@ typedef struct {
     long core;
     uint64_t *pm;
     Py_ssize_t blocks;
+    Pattern *tok_pat, *skel_pat; /* per token; has[i] says whether it fits in 64 bits */
+    char *has_tok_pat, *has_skel_pat;
 } QName;
 
 typedef struct {
@@ -177,6 +217,7 @@ static void query_free(Query *q) {
         for (Py_ssize_t i = 0; i < q->count; i++) {
             PyMem_Free(q->names[i].tok);
             PyMem_Free(q->names[i].pm);
+            PyMem_Free(q->names[i].tok_pat);
         }
         PyMem_Free(q->names);
     }
@@ -250,6 +291,19 @@ static int query_parse(PyObject *names, Query *q) {
             qn->w[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(wts, i));
             if (qn->w[i] == -1.0 && PyErr_Occurred()) return -1;
         }
+        char *pats = PyMem_Malloc(each * (2 * sizeof(Pattern) + 2));
+        if (pats == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        qn->tok_pat = (Pattern *)pats;
+        qn->skel_pat = qn->tok_pat + each;
+        qn->has_tok_pat = (char *)(qn->skel_pat + each);
+        qn->has_skel_pat = qn->has_tok_pat + each;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            qn->has_tok_pat[i] = (char)pattern_init(&qn->tok_pat[i], qn->tok[i]);
+            qn->has_skel_pat[i] = (char)pattern_init(&qn->skel_pat[i], qn->skel[i]);
+        }
         if (ascii_str(PyTuple_GET_ITEM(item, 4), &qn->joined, "query joined") < 0) return -1;
         qn->core = PyLong_AsLong(PyTuple_GET_ITEM(item, 5));
         if (qn->core == -1 && PyErr_Occurred()) return -1;
@@ -269,29 +323,95 @@ static int query_parse(PyObject *names, Query *q) {
 
 /* ------------------------------------------------------- the packed lists */
 
+/*
+ * Each list name is one record in a byte blob, so that comparing a name reads one
+ * stretch of memory (scattered arrays cost a cache miss each, and misses were most of
+ * the comparison's time). A record, 8-byte aligned:
+ *   int32 n_tok, int32 n_join, int64 core, int32 weak, int32 unused      (24 bytes)
+ *   double weights[n_tok]       rarity weights, patronymics and legal forms discounted
+ *   double tok_weight[n_tok]    the tokens' own rarity (what a matched query token takes)
+ *   uint16 lens[3 * n_tok + n_join]   token, skeleton, consonant key; joined forms
+ *   char text[]                 in the same order
+ */
+typedef struct {
+    int32_t n_tok, n_join;
+    int64_t core;
+    int32_t weak, unused;
+} NameHead;
+
+typedef struct {
+    Py_ssize_t n;
+    Str *tok, *skel, *cons, *joined;
+    Py_ssize_t n_join;
+    const double *weights, *tok_weight;
+    int64_t core;
+    int weak;
+} LName;
+
 typedef struct {
     PyObject_HEAD
     PyObject *packed, *weights_obj; /* what it was made from (for pickling) */
-    Py_buffer views[15];
+    Py_buffer views[2];
     int n_views;
-    const char *tok_chars, *skel_chars, *cons_chars, *join_chars;
-    const int64_t *tok_off, *skel_off, *cons_off, *join_off;
-    const double *tok_weight;
-    const int64_t *name_tok_off; /* per name: range into name_tok / name_weight */
-    const int32_t *name_tok;
-    const double *name_weight;
-    const int64_t *name_join_off; /* per name: range of joined forms */
-    const int64_t *name_core;
-    const int8_t *name_weak;
+    const char *blob;
+    Py_ssize_t blob_len;
+    const int64_t *name_off;
     Py_ssize_t n_names;
     double weights[N_NAME];
     /* scratch, reused across calls (the GIL serialises them) */
-    Buf cands, marks, dist, lcs_bits, pair_at;
+    Buf cands, marks, dist, lcs_bits, pair_at, lname;
 } Kernel;
 
-static inline Str tok_str(const char *chars, const int64_t *off, int32_t id) {
-    Str s = {chars + off[id], (Py_ssize_t)(off[id + 1] - off[id])};
-    return s;
+/* Where a record's parts are; -1 when it does not fit in ``size`` bytes. */
+static Py_ssize_t record_size(const char *rec, Py_ssize_t size) {
+    if (size < (Py_ssize_t)sizeof(NameHead)) return -1;
+    const NameHead *h = (const NameHead *)rec;
+    if (h->n_tok < 0 || h->n_join < 0 || h->n_tok > 100000 || h->n_join > 100000) return -1;
+    Py_ssize_t fixed = (Py_ssize_t)sizeof(NameHead) + 16 * (Py_ssize_t)h->n_tok +
+                       2 * (3 * (Py_ssize_t)h->n_tok + h->n_join);
+    if (fixed > size) return -1;
+    const uint16_t *lens = (const uint16_t *)(rec + sizeof(NameHead) + 16 * (size_t)h->n_tok);
+    Py_ssize_t text = 0;
+    for (Py_ssize_t i = 0; i < 3 * (Py_ssize_t)h->n_tok + h->n_join; i++) text += lens[i];
+    return fixed + text <= size ? fixed + text : -1;
+}
+
+/* Decode list name ``row`` into ``out`` (string views into the blob). */
+static int decode(Kernel *k, Py_ssize_t row, LName *out) {
+    const char *rec = k->blob + k->name_off[row];
+    const NameHead *h = (const NameHead *)rec;
+    Py_ssize_t n = h->n_tok, nj = h->n_join;
+    Str *strs = buf_get(&k->lname, sizeof(Str) * (size_t)(3 * n + nj + 1));
+    if (strs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    out->n = n;
+    out->n_join = nj;
+    out->tok = strs;
+    out->skel = strs + n;
+    out->cons = strs + 2 * n;
+    out->joined = strs + 3 * n;
+    out->weights = (const double *)(rec + sizeof(NameHead));
+    out->tok_weight = out->weights + n;
+    out->core = h->core;
+    out->weak = h->weak;
+    const uint16_t *lens = (const uint16_t *)(out->tok_weight + n);
+    const char *text = (const char *)(lens + 3 * n + nj);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Str *parts[3] = {&out->tok[i], &out->skel[i], &out->cons[i]};
+        for (int p = 0; p < 3; p++) {
+            parts[p]->s = text;
+            parts[p]->n = lens[3 * i + p];
+            text += lens[3 * i + p];
+        }
+    }
+    for (Py_ssize_t f = 0; f < nj; f++) {
+        out->joined[f].s = text;
+        out->joined[f].n = lens[3 * n + f];
+        text += lens[3 * n + f];
+    }
+    return 0;
 }
 
 typedef struct {
@@ -323,18 +443,24 @@ static void init_max_edits(void) {
  * token_similarity, exact wherever it reaches MIN_TOKEN_SIMILARITY (below that a pair
  * is never aligned, so the distance is only computed as far as it can matter).
  */
-static double token_similarity(Str a, Str sa, Str ca, Str b, Str sb, Str cb, Buf *scratch) {
+static double token_similarity(const QName *qn, Py_ssize_t i, Str b, Str sb, Str cb,
+                               Buf *scratch) {
+    Str a = qn->tok[i], sa = qn->skel[i], ca = qn->cons[i];
     if (str_eq(a, b)) return 1.0;
     if (str_eq(sa, sb)) return 0.95;
     double best = 0.0;
     if (str_eq(ca, cb) && ca.n >= 3) best = 0.85;
     Str xs[2] = {sa, a}, ys[2] = {sb, b};
+    const Pattern *pats[2] = {qn->has_skel_pat[i] ? &qn->skel_pat[i] : NULL,
+                              qn->has_tok_pat[i] ? &qn->tok_pat[i] : NULL};
     for (int k = 0; k < 2; k++) {
         Py_ssize_t longest = xs[k].n > ys[k].n ? xs[k].n : ys[k].n;
         if (longest) {
             Py_ssize_t bound = longest < BOUND_LENGTHS ? max_edits[longest] : longest;
             if (bound < 0) continue;
-            Py_ssize_t d = osa_bounded(xs[k], ys[k], bound, scratch);
+            Py_ssize_t diff = xs[k].n > ys[k].n ? xs[k].n - ys[k].n : ys[k].n - xs[k].n;
+            if (diff > bound) continue; /* each extra letter is an edit */
+            Py_ssize_t d = pats[k] ? osa_bits(pats[k], ys[k]) : osa_bounded(xs[k], ys[k], bound, scratch);
             if (d < 0) return -1.0;
             if (d > bound) continue;
             double v = 0.95 * (1.0 - (double)d / (double)longest);
@@ -347,20 +473,15 @@ static double token_similarity(Str a, Str sa, Str ca, Str b, Str sb, Str cb, Buf
 /* One side of the comparison as the alignment sees it. */
 typedef struct {
     Py_ssize_t n;
-    const Str *tok, *skel; /* query side */
-    int32_t const *ids;    /* list side (tok == NULL) */
+    const Str *tok, *skel;
     char *used;
     double *used_sim;
     int *order;
     Py_ssize_t n_order;
 } Side;
 
-static inline Str side_tok(const Kernel *k, const Side *s, Py_ssize_t i) {
-    return s->tok ? s->tok[i] : tok_str(k->tok_chars, k->tok_off, s->ids[i]);
-}
-static inline Str side_skel(const Kernel *k, const Side *s, Py_ssize_t i) {
-    return s->skel ? s->skel[i] : tok_str(k->skel_chars, k->skel_off, s->ids[i]);
-}
+static inline Str side_tok(const Kernel *k, const Side *s, Py_ssize_t i) { return s->tok[i]; }
+static inline Str side_skel(const Kernel *k, const Side *s, Py_ssize_t i) { return s->skel[i]; }
 static inline void side_use(Side *s, Py_ssize_t i, double sim) {
     s->used[i] = 1;
     s->used_sim[i] = sim;
@@ -484,10 +605,10 @@ typedef struct {
 } Alignment;
 
 static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alignment *al) {
-    Py_ssize_t lo = (Py_ssize_t)k->name_tok_off[row], nl = (Py_ssize_t)k->name_tok_off[row + 1] - lo;
-    Py_ssize_t nq = qn->n;
-    const int32_t *ids = k->name_tok + lo;
-    const double *l_weights = k->name_weight + lo;
+    LName ln;
+    if (decode(k, row, &ln) < 0) return -1;
+    Py_ssize_t nl = ln.n, nq = qn->n;
+    const double *l_weights = ln.weights;
     size_t nmax = (size_t)(nq + nl + 2);
     Cand *cands = buf_get(&k->cands, sizeof(Cand) * (size_t)(nq * nl + 1));
     int *pair_at = buf_get(&k->pair_at, sizeof(int) * 4 * nmax);
@@ -508,12 +629,8 @@ static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alig
     for (Py_ssize_t i = 0; i < nq; i++) {
         if (qn->tok[i].n == 1) continue;
         for (Py_ssize_t j = 0; j < nl; j++) {
-            int32_t id = ids[j];
-            Str lt = tok_str(k->tok_chars, k->tok_off, id);
-            if (lt.n == 1) continue;
-            double sim = token_similarity(qn->tok[i], qn->skel[i], qn->cons[i], lt,
-                                          tok_str(k->skel_chars, k->skel_off, id),
-                                          tok_str(k->cons_chars, k->cons_off, id), &k->dist);
+            if (ln.tok[j].n == 1) continue;
+            double sim = token_similarity(qn, i, ln.tok[j], ln.skel[j], ln.cons[j], &k->dist);
             if (sim < 0.0) {
                 PyErr_NoMemory();
                 return -1;
@@ -527,8 +644,8 @@ static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alig
         }
     }
     if (nc > 1) qsort(cands, (size_t)nc, sizeof(Cand), cand_cmp);
-    Side q = {nq, qn->tok, qn->skel, NULL, q_used, q_sim, q_order, 0};
-    Side l = {nl, NULL, NULL, ids, l_used, l_sim, l_order, 0};
+    Side q = {nq, qn->tok, qn->skel, q_used, q_sim, q_order, 0};
+    Side l = {nl, ln.tok, ln.skel, l_used, l_sim, l_order, 0};
     Py_ssize_t n_pairs = 0;
     for (int strict = 1; strict >= 0; strict--) {
         for (Py_ssize_t c = 0; c < nc; c++) {
@@ -537,7 +654,7 @@ static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alig
             if (q_used[i] || l_used[j] || (strict && sim < STRICT_SIMILARITY)) continue;
             side_use(&q, i, sim);
             side_use(&l, j, sim);
-            q_weights[i] = k->tok_weight[ids[j]];
+            q_weights[i] = ln.tok_weight[j];
             pair_sim[n_pairs] = sim;
             pair_kind[n_pairs] = 't';
             set_pair(pair_at, n_pairs, 0, i, -1, j, -1);
@@ -588,8 +705,8 @@ static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alig
         PyErr_NoMemory();
         return -1;
     }
-    for (int64_t f = k->name_join_off[row]; f < k->name_join_off[row + 1]; f++) {
-        Str form = {k->join_chars + k->join_off[f], (Py_ssize_t)(k->join_off[f + 1] - k->join_off[f])};
+    for (Py_ssize_t f = 0; f < ln.n_join; f++) {
+        Str form = ln.joined[f];
         Py_ssize_t total = qn->joined.n + form.n;
         double sim;
         if (total == 0) {
@@ -619,14 +736,14 @@ static int compare(Kernel *k, const QName *qn, Py_ssize_t row, double *out, Alig
         out[8] = q_max < l_max ? q_max : l_max;
     else
         out[8] = 0.0;
-    out[9] = (qn->core >= 0 && qn->core == k->name_core[row]) ? 1.0 : 0.0;
+    out[9] = (qn->core >= 0 && qn->core == ln.core) ? 1.0 : 0.0;
     if (nl == 0)
         out[10] = 0.0;
     else if (nl > 1)
         out[10] = ((double)l_used[0] + (double)l_used[nl - 1]) / 2.0;
     else
         out[10] = (double)l_used[0];
-    out[11] = k->name_weak[row] ? 1.0 : 0.0;
+    out[11] = ln.weak ? 1.0 : 0.0;
     return 0;
 }
 
@@ -672,37 +789,26 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_RuntimeError, "kernel already initialised");
         return -1;
     }
-    static const char *const names[15] = {
-        "tok_chars",  "skel_chars",   "cons_chars", "join_chars",  "tok_off",
-        "skel_off",   "cons_off",     "join_off",   "tok_weight",  "name_tok_off",
-        "name_tok",   "name_weight",  "name_join_off", "name_core", "name_weak"};
-    static const char *const formats[15] = {"B", "B", "B", "B", "q", "q", "q", "q",
-                                            "d", "q", "i", "d", "q", "q", "b"};
-    const void *ptrs[15];
-    Py_ssize_t lens[15];
-    if (bind_arrays(packed, names, formats, 15, self->views, &self->n_views, ptrs, lens) < 0)
+    static const char *const names[2] = {"blob", "name_off"};
+    static const char *const formats[2] = {"B", "q"};
+    const void *ptrs[2];
+    Py_ssize_t lens[2];
+    if (bind_arrays(packed, names, formats, 2, self->views, &self->n_views, ptrs, lens) < 0)
         return -1;
-    self->tok_chars = ptrs[0];
-    self->skel_chars = ptrs[1];
-    self->cons_chars = ptrs[2];
-    self->join_chars = ptrs[3];
-    self->tok_off = ptrs[4];
-    self->skel_off = ptrs[5];
-    self->cons_off = ptrs[6];
-    self->join_off = ptrs[7];
-    self->tok_weight = ptrs[8];
-    self->name_tok_off = ptrs[9];
-    self->name_tok = ptrs[10];
-    self->name_weight = ptrs[11];
-    self->name_join_off = ptrs[12];
-    self->name_core = ptrs[13];
-    self->name_weak = ptrs[14];
-    self->n_names = lens[9] - 1;
-    if (self->n_names < 0 || lens[13] != self->n_names || lens[14] != self->n_names ||
-        lens[12] != self->n_names + 1 || lens[10] != lens[11] || lens[4] != lens[8] + 1 ||
-        lens[5] != lens[4] || lens[6] != lens[4]) {
-        PyErr_SetString(PyExc_ValueError, "packed: inconsistent array lengths");
+    self->blob = ptrs[0];
+    self->blob_len = lens[0];
+    self->name_off = ptrs[1];
+    self->n_names = lens[1] - 1;
+    if (self->n_names < 0 || self->name_off[0] != 0 || self->name_off[self->n_names] != lens[0]) {
+        PyErr_SetString(PyExc_ValueError, "packed: name offsets do not span the blob");
         return -1;
+    }
+    for (Py_ssize_t row = 0; row < self->n_names; row++) {
+        int64_t at = self->name_off[row], end = self->name_off[row + 1];
+        if (at % 8 || end < at || record_size(self->blob + at, (Py_ssize_t)(end - at)) < 0) {
+            PyErr_Format(PyExc_ValueError, "packed: name record %zd is malformed", row);
+            return -1;
+        }
     }
     PyObject *seq = PySequence_Tuple(weights);
     if (seq == NULL) return -1;
@@ -738,6 +844,7 @@ static void Kernel_dealloc(Kernel *self) {
     PyMem_Free(self->dist.p);
     PyMem_Free(self->lcs_bits.p);
     PyMem_Free(self->pair_at.p);
+    PyMem_Free(self->lname.p);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -802,7 +909,7 @@ static PyObject *Kernel_align(Kernel *self, PyObject *args) {
     double v[N_NAME];
     Alignment al = {0, NULL, NULL, NULL};
     if (query_parse(one, &q) < 0) goto done;
-    size_t cap = (size_t)(q.names[0].n + self->name_tok_off[row + 1] - self->name_tok_off[row] + 2);
+    size_t cap = (size_t)(q.names[0].n + ((const NameHead *)(self->blob + self->name_off[row]))->n_tok + 2);
     al.sim = PyMem_Malloc(cap * sizeof(double));
     al.kind = PyMem_Malloc(cap);
     al.at = PyMem_Malloc(cap * 4 * sizeof(int));
@@ -1431,6 +1538,8 @@ static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
         if (token.n == 0) continue;
         uint64_t sig = signature(token);
         unsigned char first = (unsigned char)token.s[0] & 127;
+        Pattern pattern;
+        int bits = pattern_init(&pattern, token);
         Py_ssize_t n_close = 0;
         for (Py_ssize_t len = token.n - 2; len <= token.n + 2; len++) {
             if (len < 1 || len > self->max_len) continue;
@@ -1438,7 +1547,7 @@ static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
             for (int64_t w = b[0]; w < b[1]; w++) {
                 if (popcount64(sig ^ self->word_sig[w]) > 4) continue;
                 Str word = {self->word_chars + self->word_off[w], (Py_ssize_t)len};
-                Py_ssize_t d = osa_bounded(token, word, 2, &self->dist);
+                Py_ssize_t d = bits ? osa_bits(&pattern, word) : osa_bounded(token, word, 2, &self->dist);
                 if (d < 0) {
                     PyErr_NoMemory();
                     goto done;
@@ -1523,9 +1632,144 @@ done:
     return out;
 }
 
+/* The id of ``word`` among the packed words, or -1. */
+static int64_t word_id(const Retriever *r, Str word) {
+    if (word.n < 1 || word.n > r->max_len) return -1;
+    unsigned char first = (unsigned char)word.s[0] & 127;
+    const int64_t *b = r->buckets + ((size_t)first * (size_t)(r->max_len + 1) + (size_t)word.n) * 2;
+    int64_t lo = b[0], hi = b[1] - 1;
+    while (lo <= hi) { /* one bucket: same first letter and length, words in order */
+        int64_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(r->word_chars + r->word_off[mid], word.s, (size_t)word.n);
+        if (c == 0) return mid;
+        if (c < 0) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return -1;
+}
+
+static int row_in(const int32_t *rows, int64_t n, int32_t row) {
+    int64_t lo = 0, hi = n - 1;
+    while (lo <= hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (rows[mid] == row) return 1;
+        if (rows[mid] < row) lo = mid + 1;
+        else hi = mid - 1;
+    }
+    return 0;
+}
+
+typedef struct {
+    int32_t length, row;
+} Short;
+
+static int short_cmp(const void *x, const void *y) {
+    const Short *a = x, *b = y;
+    if (a->length != b->length) return a->length < b->length ? -1 : 1;
+    return a->row < b->row ? -1 : (a->row > b->row ? 1 : 0);
+}
+
+PyDoc_STRVAR(all_words_doc,
+             "all_words(words, group_bits, limit) -> [(target, rows)]\n\n"
+             "Parties with a name holding every one of the query's words (skeletons of\n"
+             "three letters or more), shortest names first: a name given without its\n"
+             "middle parts ('Chol Kim' for Chol Nam Kim) shares too few trigrams to rank\n"
+             "among the many names with one of its words.");
+
+static PyObject *Retriever_all_words(Retriever *self, PyObject *args) {
+    PyObject *words;
+    long group_bits;
+    Py_ssize_t limit;
+    if (self->packed == NULL) return PyErr_Format(PyExc_RuntimeError, "retriever not initialised");
+    if (!PyArg_ParseTuple(args, "Oln", &words, &group_bits, &limit)) return NULL;
+    PyObject *seq = PySequence_Fast(words, "words: expected a sequence of str");
+    if (seq == NULL) return NULL;
+    Py_ssize_t n_words = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyList_New(0);
+    int64_t *ids = NULL;
+    Short *hits = NULL;
+    if (out == NULL || n_words < 2 || limit <= 0) goto done;
+    ids = PyMem_Malloc(sizeof(int64_t) * (size_t)n_words);
+    if (ids == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    int64_t shortest = -1;
+    for (Py_ssize_t k = 0; k < n_words; k++) {
+        Str word;
+        if (ascii_str(PySequence_Fast_GET_ITEM(seq, k), &word, "query word") < 0) goto fail;
+        ids[k] = word_id(self, word);
+        if (ids[k] < 0) goto done; /* a word no list name has: no name has them all */
+        int64_t size = self->word_row_off[ids[k] + 1] - self->word_row_off[ids[k]];
+        if (shortest < 0 || size < self->word_row_off[shortest + 1] - self->word_row_off[shortest])
+            shortest = ids[k];
+    }
+    int64_t from = self->word_row_off[shortest], to = self->word_row_off[shortest + 1];
+    hits = PyMem_Malloc(sizeof(Short) * (size_t)(to - from + 1));
+    if (hits == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    Py_ssize_t n_hits = 0;
+    for (int64_t p = from; p < to; p++) {
+        int32_t row = self->word_rows[p];
+        if (!((group_bits >> self->name_group[row]) & 1)) continue;
+        int all = 1;
+        for (Py_ssize_t k = 0; k < n_words && all; k++) {
+            if (ids[k] == shortest) continue;
+            int64_t o = self->word_row_off[ids[k]];
+            all = row_in(self->word_rows + o, self->word_row_off[ids[k] + 1] - o, row);
+        }
+        if (all) {
+            hits[n_hits].length = self->name_length[row];
+            hits[n_hits].row = row;
+            n_hits++;
+        }
+    }
+    qsort(hits, (size_t)n_hits, sizeof(Short), short_cmp);
+    for (Py_ssize_t i = 0; i < n_hits; i++) {
+        int32_t row = hits[i].row, t = self->name_target[row];
+        PyObject *rows = NULL;
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(out); k++) {
+            PyObject *item = PyList_GET_ITEM(out, k);
+            if (PyLong_AsLong(PyTuple_GET_ITEM(item, 0)) == t) {
+                rows = PyTuple_GET_ITEM(item, 1);
+                break;
+            }
+        }
+        if (rows == NULL) {
+            if (PyList_GET_SIZE(out) >= limit) break;
+            PyObject *item = Py_BuildValue("(l[])", (long)t);
+            if (item == NULL || PyList_Append(out, item) < 0) {
+                Py_XDECREF(item);
+                goto fail;
+            }
+            Py_DECREF(item);
+            rows = PyTuple_GET_ITEM(item, 1);
+        }
+        if (PyList_GET_SIZE(rows) < 3) {
+            PyObject *row_obj = PyLong_FromLong(row);
+            if (row_obj == NULL || PyList_Append(rows, row_obj) < 0) {
+                Py_XDECREF(row_obj);
+                goto fail;
+            }
+            Py_DECREF(row_obj);
+        }
+    }
+    goto done;
+fail:
+    Py_CLEAR(out);
+done:
+    PyMem_Free(ids);
+    PyMem_Free(hits);
+    Py_DECREF(seq);
+    return out;
+}
+
 static PyMethodDef Retriever_methods[] = {
     {"rank", (PyCFunction)Retriever_rank, METH_VARARGS, rank_doc},
     {"typo", (PyCFunction)Retriever_typo, METH_VARARGS, typo_doc},
+    {"all_words", (PyCFunction)Retriever_all_words, METH_VARARGS, all_words_doc},
     {"__reduce__", (PyCFunction)Retriever_reduce, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };
@@ -1548,7 +1792,8 @@ static PyObject *py_osa(PyObject *mod, PyObject *args) {
     Str x, y;
     if (ascii_str(a, &x, "a") < 0 || ascii_str(b, &y, "b") < 0) return NULL;
     Buf scratch = {NULL, 0};
-    Py_ssize_t d = osa(x, y, &scratch);
+    Pattern pattern;
+    Py_ssize_t d = pattern_init(&pattern, x) ? osa_bits(&pattern, y) : osa(x, y, &scratch);
     PyMem_Free(scratch.p);
     if (d < 0) return PyErr_NoMemory();
     return PyLong_FromSsize_t(d);

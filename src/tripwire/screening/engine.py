@@ -212,15 +212,29 @@ class Screener:
         return score_pair(self.model, self.index.rarity, left, target, names)
 
     def screen_many(
-        self, queries: Sequence[Query], *, limit: int = 5, threshold: float | None = None
+        self,
+        queries: Sequence[Query],
+        *,
+        limit: int = 5,
+        threshold: float | None = None,
+        ties: bool = False,
     ) -> list[list[Match]]:
         """Matches of each query, in order (the batch path: same scores as ``screen``)."""
-        return [self.screen(q, limit=limit, threshold=threshold) for q in queries]
+        return [self.screen(q, limit=limit, threshold=threshold, ties=ties) for q in queries]
 
     def screen(
-        self, query: Query, *, limit: int = 5, threshold: float | None = None
+        self,
+        query: Query,
+        *,
+        limit: int = 5,
+        threshold: float | None = None,
+        ties: bool = False,
     ) -> list[Match]:
         """Ranked matches of ``query`` scoring at least ``threshold`` (default: the model's).
+
+        With ``ties``, parties scoring exactly as the last one kept are kept too: among
+        equal scores the order (by entity id) says nothing, and a cut there would hide
+        one namesake's alert behind another's (five parties share "Haji Aminullah").
 
         The compiled kernel finds each candidate's best name pair and its name
         features; pairs that cannot reach the threshold whatever the birth date,
@@ -246,8 +260,11 @@ class Screener:
             if score >= cutoff:
                 kept.append((score, target.entity_id, t_index, qi, rows[ni], full, compared))
         kept.sort(key=lambda k: (-k[0], k[1]))
+        cut = min(limit, len(kept))
+        while ties and 0 < cut < len(kept) and kept[cut][0] == kept[cut - 1][0]:
+            cut += 1
         matches = []
-        for score, _entity_id, t_index, qi, row, full, compared in kept[:limit]:
+        for score, _entity_id, t_index, qi, row, full, compared in kept[:cut]:
             target = index.targets[t_index]
             result = Scored(
                 score=score,

@@ -32,6 +32,8 @@ from tripwire.screening.targets import Target
 GRAM = 3
 #: Below this best retrieval score, a typo-tolerant word lookup adds candidates.
 WEAK_RETRIEVAL = 0.5
+#: Retrieval score given to names holding all the query's words (found by the word lookup).
+ALL_WORDS = 0.45
 #: Trigrams found in more than this share of names say nothing and cost the most.
 COMMON_GRAM_SHARE = 0.05
 
@@ -229,7 +231,9 @@ class CandidateIndex:
         initials, up to ``limit // 2`` parties from the initials lookup. With a
         ``birth_year``, parties born that year (or a year off) found further down the
         trigram ranking (common names: many Mohammeds, a whole family) join too,
-        up to ``limit // 2``. The trigram ranking looks at the ``8 * limit`` best
+        up to ``limit // 2``. Names holding every word of a query name, shortest
+        first (the query left out middle names: "Chol Kim" for Chol Nam Kim), join
+        too, up to ``limit // 2``. The trigram ranking looks at the ``8 * limit`` best
         names, best score first and lowest row among equals, so that the same
         query always gets the same candidates.
         """
@@ -250,6 +254,10 @@ class CandidateIndex:
             -1 if birth_year is None else birth_year,
             found,
         )
+        for tokens in names:
+            words = sorted({skeleton(t) for t in tokens if len(t) >= 3})
+            for t_index, rows in self.retriever.all_words(words, group_bits, limit // 2):
+                found.setdefault(t_index, (ALL_WORDS, rows))
         best_score = max((score for score, _rows in found.values()), default=0.0)
         if best_score < WEAK_RETRIEVAL:
             # Two typos in a short name ("Praizan", "Sbefia") leave it too few trigrams

@@ -8,6 +8,7 @@ packing is done once, when the index is built, and pickled with it.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,65 +36,48 @@ def strings(values: Sequence[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]
 
 @dataclass(slots=True)
 class PackedNames:
-    """Every list name's tokens, weights, joined forms and core, as C-contiguous arrays."""
+    """Every list name as one record of a byte blob (layout in ``_kernel.c``), by row."""
 
-    tok_chars: NDArray[np.uint8]
-    tok_off: NDArray[np.int64]
-    skel_chars: NDArray[np.uint8]
-    skel_off: NDArray[np.int64]
-    cons_chars: NDArray[np.uint8]
-    cons_off: NDArray[np.int64]
-    tok_weight: NDArray[np.float64]
-    name_tok_off: NDArray[np.int64]
-    name_tok: NDArray[np.int32]
-    name_weight: NDArray[np.float64]
-    join_chars: NDArray[np.uint8]
-    join_off: NDArray[np.int64]
-    name_join_off: NDArray[np.int64]
-    name_core: NDArray[np.int64]
-    name_weak: NDArray[np.int8]
+    blob: NDArray[np.uint8]
+    name_off: NDArray[np.int64]
     core_ids: dict[tuple[str, ...], int]
 
 
+_HEAD = struct.Struct("=iiqii")
+
+
 def pack_names(prepared: Sequence[Prepared], kinds: Sequence[str], rarity: Rarity) -> PackedNames:
-    """Pack the index's prepared list names (row order kept)."""
-    token_ids: dict[str, int] = {}
-    name_tok: list[int] = []
-    name_tok_off = [0]
-    name_weight: list[float] = []
-    joined: list[str] = []
-    name_join_off = [0]
+    """Pack the index's prepared list names (row order kept).
+
+    A name's record holds its tokens with their skeletons and consonant keys, its
+    weights, the rarity of each token, its joined forms, its core and whether it is
+    a weak alias: all a comparison reads, in one place.
+    """
     core_ids: dict[tuple[str, ...], int] = {}
-    name_core: list[int] = []
-    for name in prepared:
-        for token in name.tokens:
-            name_tok.append(token_ids.setdefault(token, len(token_ids)))
-        name_tok_off.append(len(name_tok))
-        name_weight.extend(name.weights)
-        joined.extend(name.joined)
-        name_join_off.append(len(joined))
-        name_core.append(core_ids.setdefault(name.core, len(core_ids)))
-    tokens = list(token_ids)
-    tok_chars, tok_off = strings(tokens)
-    skel_chars, skel_off = strings([skeleton(t) for t in tokens])
-    cons_chars, cons_off = strings([consonants(t) for t in tokens])
-    join_chars, join_off = strings(joined)
+    blob = bytearray()
+    offsets = [0]
+    for name, kind in zip(prepared, kinds, strict=True):
+        tokens = name.tokens
+        parts: list[bytes] = []
+        for token in tokens:
+            parts += [token.encode("ascii"), skeleton(token).encode("ascii")]
+            parts.append(consonants(token).encode("ascii"))
+        parts += [form.encode("ascii") for form in name.joined]
+        blob += _HEAD.pack(
+            len(tokens),
+            len(name.joined),
+            core_ids.setdefault(name.core, len(core_ids)),
+            kind == "weak",
+            0,
+        )
+        blob += struct.pack(f"={2 * len(tokens)}d", *name.weights, *map(rarity.weight, tokens))
+        blob += struct.pack(f"={len(parts)}H", *map(len, parts))
+        blob += b"".join(parts)
+        blob += bytes(-len(blob) % 8)
+        offsets.append(len(blob))
     return PackedNames(
-        tok_chars=tok_chars,
-        tok_off=tok_off,
-        skel_chars=skel_chars,
-        skel_off=skel_off,
-        cons_chars=cons_chars,
-        cons_off=cons_off,
-        tok_weight=np.array([rarity.weight(t) for t in tokens], dtype=np.float64),
-        name_tok_off=np.array(name_tok_off, dtype=np.int64),
-        name_tok=np.array(name_tok, dtype=np.int32),
-        name_weight=np.array(name_weight, dtype=np.float64),
-        join_chars=join_chars,
-        join_off=join_off,
-        name_join_off=np.array(name_join_off, dtype=np.int64),
-        name_core=np.array(name_core, dtype=np.int64),
-        name_weak=np.array([kind == "weak" for kind in kinds], dtype=np.int8),
+        blob=np.frombuffer(bytes(blob), dtype=np.uint8).copy(),
+        name_off=np.array(offsets, dtype=np.int64),
         core_ids=core_ids,
     )
 

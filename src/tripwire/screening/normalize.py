@@ -199,6 +199,12 @@ def _word_distance(token: str, word: str) -> int | None:
     return distance if distance <= 2 else None
 
 
+@lru_cache(maxsize=100_000)
+def _may_start_phrase(token: str) -> bool:
+    """Whether a legal-form phrase could start at this token (its first word is close)."""
+    return any(_word_distance(token, phrase[0]) is not None for _g, phrase in _legal_phrases())
+
+
 def _phrase_at(tokens: tuple[str, ...], start: int, phrase: tuple[str, ...]) -> bool:
     """A phrase matches with one typo per word of ten letters or more, and in all at most
     one typo (single words) or one fewer than it has words (phrases)."""
@@ -220,6 +226,10 @@ def _fuzzy_legal_forms(tokens: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
     i = 0
     while i < len(tokens):
+        if not _may_start_phrase(tokens[i]):
+            out.append(tokens[i])
+            i += 1
+            continue
         for generic, phrase in _legal_phrases():
             if _phrase_at(tokens, i, phrase):
                 out.append(generic)
