@@ -171,3 +171,36 @@ def test_kernel_rejects_bad_arrays_and_rows(un_screener: Screener) -> None:
         Kernel(index.packed, [1.0, 2.0])
     with pytest.raises(AttributeError):
         Retriever(object())
+
+
+def test_first_and_last_name_reach_the_scorer(un_screener: Screener) -> None:
+    """A name given without its middle parts is among the candidates (all-words lookup)."""
+    persons = [
+        t
+        for t in un_screener.index.targets
+        if t.schema == "Person" and len(t.caption.replace(",", " ").split()) >= 3
+    ]
+    found = 0
+    for target in persons:
+        words = target.caption.replace(",", " ").split()
+        query = Query.create(f"{words[0]} {words[-1]}", schema="Person")
+        candidates = un_screener.candidates(query)
+        found += any(
+            un_screener.index.targets[t].entity_id == target.entity_id for t, _s, _r in candidates
+        )
+    assert len(persons) > 400
+    assert found / len(persons) >= 0.99
+
+
+def test_ties_with_the_last_kept_match_are_kept(un_screener: Screener) -> None:
+    # Two listed parties are called just "Abu Ahmad", a third just "Abu Ismail" twice.
+    query = Query.create("Abu Ahmad", schema="Person")
+    everything = un_screener.screen(query, limit=100)
+    assert len(everything) >= 2 and everything[0].score == everything[1].score
+    assert un_screener.screen(query, limit=1) == everything[:1]
+    assert un_screener.screen(query, limit=1, ties=True) == everything[:2]
+    query = Query.create("Abu Ismail", schema="Person")
+    everything = un_screener.screen(query, limit=100)
+    assert [m.score for m in everything[:3]] == [everything[0].score] + [everything[1].score] * 2
+    assert un_screener.screen(query, limit=1, ties=True) == everything[:1]
+    assert un_screener.screen(query, limit=2, ties=True) == everything[:3]

@@ -147,17 +147,25 @@ class Screener:
         key = index_key(versions)
         path = cache_dir / f"index-{key}.pickle" if cache_dir else None
         index: CandidateIndex | None = None
-        if path is not None and path.exists():
-            try:
-                with path.open("rb") as handle:
-                    index = pickle.load(handle)
-            except Exception as exc:  # a damaged or foreign cache file is rebuilt, not fatal
-                log.warning("screening index %s unreadable (%s); rebuilding", path, exc)
-                index = None
-        if index is None:
-            index = CandidateIndex.build(load_targets(store, versions), key=key)
-            if path is not None:
-                _write_atomic(path, index)
+        # Loading makes millions of objects and no garbage: the cyclic collector would
+        # walk them again and again for nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            if path is not None and path.exists():
+                try:
+                    with path.open("rb") as handle:
+                        index = pickle.load(handle)
+                except Exception as exc:  # a damaged or foreign cache is rebuilt, not fatal
+                    log.warning("screening index %s unreadable (%s); rebuilding", path, exc)
+                    index = None
+            if index is None:
+                index = CandidateIndex.build(load_targets(store, versions), key=key)
+                if path is not None:
+                    _write_atomic(path, index)
+        finally:
+            if collecting:
+                gc.enable()
         screener = cls(index, model)
         # The index is millions of long-lived objects: out of the cyclic collector's
         # reach, they cost nothing at each collection (a quarter of screening time
