@@ -110,7 +110,7 @@ Record = tuple[int, "Mapping[str, str] | BadRecord"]
 class Options:
     """What decides a batch's results (kept in its checkpoint: a resume must not change it)."""
 
-    limit: int = 5
+    limit: int | None = None  # every match at or above the threshold
     threshold: float = 0.39
     default_schema: str | None = None
     hits_only: bool = False

@@ -75,13 +75,13 @@ def batch_command(
         typer.Option(help="Schema of records without one (Person, Company, Vessel, ...)."),
     ] = None,
     limit: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="Matches per record (more when parties tie with the last: equal scores "
-            "have no order, so none of them is cut off).",
+            help="At most this many matches per record, plus any that tie with the last "
+            "(equal scores have no order). Default: every match at or above the threshold.",
         ),
-    ] = 5,
+    ] = None,
     threshold: Annotated[
         float | None,
         typer.Option(min=0.0, max=1.0, help="Lowest score reported (default: the model's)."),

@@ -1075,6 +1075,7 @@ typedef struct {
     int32_t *touched_cur, *touched_total, *touched_hits;
     char *in_total;
     char *marked;    /* per target: already in ``found`` */
+    int32_t *room;   /* per marked target: how many more rows it takes */
     int32_t *marks;  /* the marked targets, to unmark */
     Buf entries, close, dist;
 } Retriever;
@@ -1175,9 +1176,10 @@ static int Retriever_init(Retriever *self, PyObject *args, PyObject *kwds) {
     size_t nt = (size_t)(self->n_targets ? self->n_targets : 1);
     self->marked = PyMem_Calloc(nt, 1);
     self->marks = PyMem_Malloc(nt * sizeof(int32_t));
+    self->room = PyMem_Malloc(nt * sizeof(int32_t));
     if (!self->gram_table || !self->word_sig || !self->cur || !self->total || !self->hits ||
         !self->touched_cur || !self->touched_total || !self->touched_hits || !self->in_total ||
-        !self->marked || !self->marks) {
+        !self->marked || !self->marks || !self->room) {
         PyErr_NoMemory();
         return -1;
     }
@@ -1231,6 +1233,7 @@ static void Retriever_dealloc(Retriever *self) {
     PyMem_Free(self->in_total);
     PyMem_Free(self->marked);
     PyMem_Free(self->marks);
+    PyMem_Free(self->room);
     PyMem_Free(self->entries.p);
     PyMem_Free(self->close.p);
     PyMem_Free(self->dist.p);
@@ -1339,6 +1342,13 @@ PyDoc_STRVAR(rank_doc,
              "Adds to ``found`` ({target: (score, rows)}) the parties of the best trigram\n"
              "matches of the query names (spaced skeleton texts), as CandidateIndex.candidates.");
 
+/* What rank() does to ``found``: add a party with its first row, or give it one more. */
+typedef struct {
+    int32_t target, row;
+    float score;
+    int is_new;
+} Action;
+
 static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
     PyObject *texts, *found;
     long group_bits, birth_year;
@@ -1412,28 +1422,44 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
         size = top;
     }
     qsort(heap, (size_t)size, sizeof(Entry), entry_cmp);
-    /* parties already found (identifiers, initials) are marked, so rows of parties that
-       cannot join cost no dictionary work */
+    /* Decide first, in C alone, then apply to ``found``: Python calls may allocate, an
+       allocation may run a finaliser, and a finaliser may let another thread screen with
+       this retriever; none of the scratch is in use by then. */
+    Action *plan = PyMem_Malloc(sizeof(Action) * (size_t)(size + 1));
+    if (plan == NULL) {
+        PyErr_NoMemory();
+        goto clear;
+    }
+    Py_ssize_t n_plan = 0;
     {
         Py_ssize_t pos = 0;
         PyObject *key, *value;
-        while (PyDict_Next(found, &pos, &key, &value)) {
+        while (PyDict_Next(found, &pos, &key, &value)) { /* no allocation in here */
             long t = PyLong_AsLong(key);
-            if (t == -1 && PyErr_Occurred()) goto clear;
+            if (t == -1 && PyErr_Occurred()) goto clear_plan;
             if (t < 0 || t >= self->n_targets) {
                 PyErr_SetString(PyExc_ValueError, "found: target out of range");
-                goto clear;
+                goto clear_plan;
             }
-            if (!self->marked[t]) {
-                self->marked[t] = 1;
-                self->marks[n_marked++] = (int32_t)t;
+            PyObject *rows = PyTuple_Check(value) && PyTuple_GET_SIZE(value) == 2
+                                 ? PyTuple_GET_ITEM(value, 1)
+                                 : NULL;
+            double score = rows && PyFloat_Check(PyTuple_GET_ITEM(value, 0))
+                               ? PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(value, 0))
+                               : -1.0;
+            if (rows == NULL || !PyList_Check(rows) || score < 0.0) {
+                PyErr_SetString(PyExc_TypeError, "found: expected (float score, [rows]) values");
+                goto clear_plan;
             }
+            if (!self->marked[t]) self->marks[n_marked++] = (int32_t)t;
+            self->marked[t] = 1;
+            /* a party with all its names (an identifier hit) takes no more */
+            self->room[t] = score < 1.0 ? (int32_t)(per_target - PyList_GET_SIZE(rows)) : 0;
         }
     }
     Py_ssize_t added = 0, born = 0;
     for (Py_ssize_t e = 0; e < size; e++) {
         int32_t row = heap[e].row, t = self->name_target[row];
-        int rc = 0;
         if (!self->marked[t]) {
             if (added >= limit) {
                 if (born >= limit / 2 || birth_year < 0 || !born_near(self, t, birth_year))
@@ -1443,38 +1469,42 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
             added++;
             self->marked[t] = 1;
             self->marks[n_marked++] = t;
-            PyObject *value = Py_BuildValue("(d[l])", (double)heap[e].score, (long)row);
-            PyObject *key = PyLong_FromLong(t);
-            rc = (value == NULL || key == NULL) ? -1 : PyDict_SetItem(found, key, value);
+            self->room[t] = (int32_t)per_target - 1;
+            plan[n_plan++] = (Action){t, row, heap[e].score, 1};
+        } else if (self->room[t] > 0) {
+            self->room[t]--;
+            plan[n_plan++] = (Action){t, row, heap[e].score, 0};
+        }
+    }
+    for (Py_ssize_t i = 0; i < n_marked; i++) self->marked[self->marks[i]] = 0;
+    n_marked = 0;
+    for (Py_ssize_t p = 0; p < n_plan; p++) {
+        PyObject *key = PyLong_FromLong(plan[p].target);
+        if (key == NULL) goto clear_plan;
+        int rc;
+        if (plan[p].is_new) {
+            PyObject *value = Py_BuildValue("(d[l])", (double)plan[p].score, (long)plan[p].row);
+            rc = value == NULL ? -1 : PyDict_SetItem(found, key, value);
             Py_XDECREF(value);
-            Py_XDECREF(key);
         } else {
-            PyObject *key = PyLong_FromLong(t);
-            if (key == NULL) goto clear;
             PyObject *entry = PyDict_GetItemWithError(found, key);
-            Py_DECREF(key);
-            if (entry == NULL) {
-                if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "found: party vanished");
-                goto clear;
-            }
-            PyObject *rows = PyTuple_Check(entry) && PyTuple_GET_SIZE(entry) == 2
-                                 ? PyTuple_GET_ITEM(entry, 1)
-                                 : NULL;
-            double score = rows ? PyFloat_AsDouble(PyTuple_GET_ITEM(entry, 0)) : -1.0;
-            if (rows == NULL || !PyList_Check(rows) || (score == -1.0 && PyErr_Occurred())) {
-                if (!PyErr_Occurred())
-                    PyErr_SetString(PyExc_TypeError, "found: expected (score, [rows]) values");
+            if (entry == NULL || !PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 2 ||
+                !PyList_Check(PyTuple_GET_ITEM(entry, 1))) {
+                if (!PyErr_Occurred()) PyErr_SetString(PyExc_KeyError, "found: party changed");
                 rc = -1;
-            } else if (score < 1.0 && PyList_GET_SIZE(rows) < per_target) {
-                PyObject *row_obj = PyLong_FromLong(row);
-                rc = row_obj == NULL ? -1 : PyList_Append(rows, row_obj);
+            } else {
+                PyObject *row_obj = PyLong_FromLong(plan[p].row);
+                rc = row_obj == NULL ? -1 : PyList_Append(PyTuple_GET_ITEM(entry, 1), row_obj);
                 Py_XDECREF(row_obj);
             }
         }
-        if (rc < 0) goto clear;
+        Py_DECREF(key);
+        if (rc < 0) goto clear_plan;
     }
-    for (Py_ssize_t i = 0; i < n_marked; i++) self->marked[self->marks[i]] = 0;
+    PyMem_Free(plan);
     Py_RETURN_NONE;
+clear_plan:
+    PyMem_Free(plan);
 clear: /* an error part-way: leave the scratch clean for the next call */
     for (Py_ssize_t i = 0; i < n_marked; i++) self->marked[self->marks[i]] = 0;
     for (Py_ssize_t i = 0; i < self->n_names; i++) {
@@ -1588,11 +1618,14 @@ static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
         ranked[i].hits = self->hits[row];
         ranked[i].length = self->name_length[row];
         ranked[i].row = row;
+        self->hits[row] = 0; /* the scratch is free before any Python call (see rank) */
     }
-    qsort(ranked, (size_t)n_touched, sizeof(Hit), hit_cmp);
+    Py_ssize_t n_ranked = n_touched;
+    n_touched = 0;
+    qsort(ranked, (size_t)n_ranked, sizeof(Hit), hit_cmp);
     out = PyList_New(0);
     if (out == NULL) goto done;
-    for (Py_ssize_t i = 0; i < n_touched; i++) {
+    for (Py_ssize_t i = 0; i < n_ranked; i++) {
         int32_t row = ranked[i].row;
         if (!((group_bits >> self->name_group[row]) & 1)) continue;
         int32_t t = self->name_target[row];

@@ -223,7 +223,7 @@ class Screener:
         self,
         queries: Sequence[Query],
         *,
-        limit: int = 5,
+        limit: int | None = 5,
         threshold: float | None = None,
         ties: bool = False,
     ) -> list[list[Match]]:
@@ -234,15 +234,16 @@ class Screener:
         self,
         query: Query,
         *,
-        limit: int = 5,
+        limit: int | None = 5,
         threshold: float | None = None,
         ties: bool = False,
     ) -> list[Match]:
         """Ranked matches of ``query`` scoring at least ``threshold`` (default: the model's).
 
-        With ``ties``, parties scoring exactly as the last one kept are kept too: among
-        equal scores the order (by entity id) says nothing, and a cut there would hide
-        one namesake's alert behind another's (five parties share "Haji Aminullah").
+        ``limit`` None keeps them all. With ``ties``, parties scoring exactly as the last
+        one kept are kept too: among equal scores the order (by entity id) says nothing,
+        and a cut there would hide one namesake's alert behind another's (five parties
+        share "Haji Aminullah").
 
         The compiled kernel finds each candidate's best name pair and its name
         features; pairs that cannot reach the threshold whatever the birth date,
@@ -268,7 +269,7 @@ class Screener:
             if score >= cutoff:
                 kept.append((score, target.entity_id, t_index, qi, rows[ni], full, compared))
         kept.sort(key=lambda k: (-k[0], k[1]))
-        cut = min(limit, len(kept))
+        cut = len(kept) if limit is None else min(limit, len(kept))
         while ties and 0 < cut < len(kept) and kept[cut][0] == kept[cut - 1][0]:
             cut += 1
         matches = []
