@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tripwire.screening import Match, Query, QueryError, Screener
+from tripwire.screening.model import ScoringModel
 
 #: One row per (record, match), and one ``clear`` row for a record without a match,
 #: so that every screened record is in the output.
@@ -111,7 +112,7 @@ class Options:
     """What decides a batch's results (kept in its checkpoint: a resume must not change it)."""
 
     limit: int | None = None  # every match at or above the threshold
-    threshold: float = 0.39
+    threshold: float = field(default_factory=lambda: ScoringModel.load().threshold)
     default_schema: str | None = None
     hits_only: bool = False
 
