@@ -1534,6 +1534,37 @@ static int close_cmp(const void *x, const void *y) {
     return la < lb ? -1 : (la > lb ? 1 : 0);
 }
 
+/*
+ * Add ``row`` under party ``t`` to ``out`` ([(party, [rows])], parties in the order met,
+ * three rows each at most): 1 when ``t`` would be a party beyond ``limit`` (stop here),
+ * -1 on error, 0 otherwise.
+ */
+static int add_party_row(PyObject *out, int32_t t, int32_t row, Py_ssize_t limit) {
+    PyObject *rows = NULL;
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(out); k++) {
+        PyObject *item = PyList_GET_ITEM(out, k);
+        if (PyLong_AsLong(PyTuple_GET_ITEM(item, 0)) == t) {
+            rows = PyTuple_GET_ITEM(item, 1);
+            break;
+        }
+    }
+    if (rows == NULL) {
+        if (PyList_GET_SIZE(out) >= limit) return 1;
+        PyObject *item = Py_BuildValue("(l[])", (long)t);
+        if (item == NULL || PyList_Append(out, item) < 0) {
+            Py_XDECREF(item);
+            return -1;
+        }
+        Py_DECREF(item); /* the list holds it */
+        rows = PyTuple_GET_ITEM(item, 1);
+    }
+    if (PyList_GET_SIZE(rows) >= 3) return 0;
+    PyObject *row_obj = PyLong_FromLong(row);
+    int rc = row_obj == NULL ? -1 : PyList_Append(rows, row_obj);
+    Py_XDECREF(row_obj);
+    return rc < 0 ? -1 : 0;
+}
+
 typedef struct {
     int32_t hits, length, row;
 } Hit;
@@ -1628,35 +1659,12 @@ static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n_ranked; i++) {
         int32_t row = ranked[i].row;
         if (!((group_bits >> self->name_group[row]) & 1)) continue;
-        int32_t t = self->name_target[row];
-        PyObject *rows = NULL;
-        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(out); k++) {
-            PyObject *item = PyList_GET_ITEM(out, k);
-            if (PyLong_AsLong(PyTuple_GET_ITEM(item, 0)) == t) {
-                rows = PyTuple_GET_ITEM(item, 1);
-                break;
-            }
+        int rc = add_party_row(out, self->name_target[row], row, limit);
+        if (rc < 0) {
+            Py_CLEAR(out);
+            goto done;
         }
-        if (rows == NULL) {
-            if (PyList_GET_SIZE(out) >= limit) break;
-            PyObject *item = Py_BuildValue("(l[])", (long)t);
-            if (item == NULL || PyList_Append(out, item) < 0) {
-                Py_XDECREF(item);
-                Py_CLEAR(out);
-                goto done;
-            }
-            Py_DECREF(item);
-            rows = PyTuple_GET_ITEM(item, 1);
-        }
-        if (PyList_GET_SIZE(rows) < 3) {
-            PyObject *row_obj = PyLong_FromLong(row);
-            if (row_obj == NULL || PyList_Append(rows, row_obj) < 0) {
-                Py_XDECREF(row_obj);
-                Py_CLEAR(out);
-                goto done;
-            }
-            Py_DECREF(row_obj);
-        }
+        if (rc > 0) break;
     }
 done:
     for (Py_ssize_t i = 0; i < n_touched; i++) self->hits[self->touched_hits[i]] = 0;
@@ -1761,33 +1769,9 @@ static PyObject *Retriever_all_words(Retriever *self, PyObject *args) {
     }
     qsort(hits, (size_t)n_hits, sizeof(Short), short_cmp);
     for (Py_ssize_t i = 0; i < n_hits; i++) {
-        int32_t row = hits[i].row, t = self->name_target[row];
-        PyObject *rows = NULL;
-        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(out); k++) {
-            PyObject *item = PyList_GET_ITEM(out, k);
-            if (PyLong_AsLong(PyTuple_GET_ITEM(item, 0)) == t) {
-                rows = PyTuple_GET_ITEM(item, 1);
-                break;
-            }
-        }
-        if (rows == NULL) {
-            if (PyList_GET_SIZE(out) >= limit) break;
-            PyObject *item = Py_BuildValue("(l[])", (long)t);
-            if (item == NULL || PyList_Append(out, item) < 0) {
-                Py_XDECREF(item);
-                goto fail;
-            }
-            Py_DECREF(item);
-            rows = PyTuple_GET_ITEM(item, 1);
-        }
-        if (PyList_GET_SIZE(rows) < 3) {
-            PyObject *row_obj = PyLong_FromLong(row);
-            if (row_obj == NULL || PyList_Append(rows, row_obj) < 0) {
-                Py_XDECREF(row_obj);
-                goto fail;
-            }
-            Py_DECREF(row_obj);
-        }
+        int rc = add_party_row(out, self->name_target[hits[i].row], hits[i].row, limit);
+        if (rc < 0) goto fail;
+        if (rc > 0) break;
     }
     goto done;
 fail:
