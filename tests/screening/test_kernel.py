@@ -204,3 +204,54 @@ def test_ties_with_the_last_kept_match_are_kept(un_screener: Screener) -> None:
     assert [m.score for m in everything[:3]] == [everything[0].score] + [everything[1].score] * 2
     assert un_screener.screen(query, limit=1, ties=True) == everything[:1]
     assert un_screener.screen(query, limit=2, ties=True) == everything[:3]
+
+
+def _copy(packed: object, **changes: object) -> object:
+    """A stand-in for packed arrays, with some replaced (writable copies of the rest)."""
+    fields = {name: getattr(packed, name) for name in packed.__slots__}  # type: ignore[attr-defined]
+    fields = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in fields.items()}
+    return type("Packed", (), {**fields, **changes})()
+
+
+def test_malformed_index_files_raise_never_crash(un_screener: Screener) -> None:
+    """The arrays come from a cache file: whatever is in it, an error, not a crash."""
+    names = un_screener.index.packed
+    weights = un_screener.model.name_weights.tolist()
+    beyond = names.name_off.copy()
+    beyond[1] = 1 << 40  # a record said to end far past the blob
+    with pytest.raises(ValueError, match="malformed"):
+        Kernel(_copy(names, name_off=beyond), weights)
+    kernel = Kernel.__new__(Kernel)
+    with pytest.raises(ValueError):
+        kernel.__init__(_copy(names, name_off=beyond), weights)  # type: ignore[misc]
+    with pytest.raises(RuntimeError, match="already"):
+        kernel.__init__(names, weights)  # type: ignore[misc]
+
+    retrieval = un_screener.index.retriever.__reduce__()[1][0]
+    for name in ("col_ptr", "year_off", "word_off", "word_row_off"):
+        offsets = getattr(retrieval, name).copy()
+        offsets[1], offsets[2] = offsets[2], offsets[1] - 1  # decreasing
+        with pytest.raises(ValueError, match="offsets"):
+            Retriever(_copy(retrieval, **{name: offsets}))
+    with pytest.raises(ValueError, match="not positive"):
+        Retriever(_copy(retrieval, col_vals=np.zeros_like(retrieval.col_vals)))
+    with pytest.raises(ValueError, match="group"):
+        Retriever(_copy(retrieval, name_group=np.full_like(retrieval.name_group, 100)))
+
+
+def test_kernel_arguments_are_checked(un_screener: Screener) -> None:
+    retriever, kernel = un_screener.index.retriever, un_screener.kernel
+    retriever.rank([" abu "], 15, 1 << 60, 1 << 60, -1, {})  # limits are clamped
+    with pytest.raises(TypeError, match="found"):
+        retriever.rank([" abu "], 15, 20, 3, -1, {"1": (0.5, [])})
+    with pytest.raises(TypeError, match="float"):
+        kernel.compare((("abu",), ("abu",), ("ab",), (1,), "abu", -1), 0)
+    with pytest.raises(TypeError, match="ints"):
+        kernel.best(
+            [pack_query(un_screener.prepare(Query.create("Abu"))[0], un_screener.index.packed)],
+            [[1.5]],
+            0.0,
+        )
+    # Checked once, the arrays cannot be changed under the kernel afterwards.
+    with pytest.raises(ValueError, match="read-only"):
+        un_screener.index.packed.blob[:4] = 0

@@ -48,10 +48,11 @@ typedef struct {
 
 static void *buf_get(Buf *b, size_t size) {
     if (size > b->size) {
-        void *p = PyMem_Realloc(b->p, size);
+        size_t grown = 2 * b->size > size ? 2 * b->size : size; /* amortised growth */
+        void *p = PyMem_Realloc(b->p, grown);
         if (p == NULL) return NULL;
         b->p = p;
-        b->size = size;
+        b->size = grown;
     }
     return b->p;
 }
@@ -222,6 +223,7 @@ static void query_free(Query *q) {
         PyMem_Free(q->names);
     }
     q->names = NULL;
+    Py_CLEAR(q->owner);
 }
 
 static int ascii_str(PyObject *o, Str *out, const char *what) {
@@ -236,13 +238,17 @@ static int ascii_str(PyObject *o, Str *out, const char *what) {
 
 /* Each query name: (tokens, skeletons, consonant keys, weights, joined, core id). */
 static int query_parse(PyObject *names, Query *q) {
-    q->owner = names;
     q->names = NULL;
-    if (!PyTuple_Check(names) && !PyList_Check(names)) {
-        PyErr_SetString(PyExc_TypeError, "query: expected a sequence of packed names");
+    q->count = 0;
+    /* a tuple of our own: no code run below can change what we point into */
+    q->owner = (PyTuple_Check(names) || PyList_Check(names)) ? PySequence_Tuple(names) : NULL;
+    if (q->owner == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "query: expected a sequence of packed names");
         return -1;
     }
-    q->count = PySequence_Fast_GET_SIZE(names);
+    names = q->owner;
+    q->count = PyTuple_GET_SIZE(names);
     q->names = PyMem_Calloc((size_t)(q->count ? q->count : 1), sizeof(QName));
     if (q->names == NULL) {
         PyErr_NoMemory();
@@ -288,8 +294,12 @@ static int query_parse(PyObject *names, Query *q) {
                 PyErr_SetString(PyExc_ValueError, "query token: empty");
                 return -1;
             }
-            qn->w[i] = PyFloat_AsDouble(PyTuple_GET_ITEM(wts, i));
-            if (qn->w[i] == -1.0 && PyErr_Occurred()) return -1;
+            PyObject *weight = PyTuple_GET_ITEM(wts, i);
+            if (!PyFloat_CheckExact(weight)) {
+                PyErr_SetString(PyExc_TypeError, "query weight: expected a float");
+                return -1;
+            }
+            qn->w[i] = PyFloat_AS_DOUBLE(weight);
         }
         char *pats = PyMem_Malloc(each * (2 * sizeof(Pattern) + 2));
         if (pats == NULL) {
@@ -305,7 +315,12 @@ static int query_parse(PyObject *names, Query *q) {
             qn->has_skel_pat[i] = (char)pattern_init(&qn->skel_pat[i], qn->skel[i]);
         }
         if (ascii_str(PyTuple_GET_ITEM(item, 4), &qn->joined, "query joined") < 0) return -1;
-        qn->core = PyLong_AsLong(PyTuple_GET_ITEM(item, 5));
+        PyObject *core = PyTuple_GET_ITEM(item, 5);
+        if (!PyLong_CheckExact(core)) {
+            PyErr_SetString(PyExc_TypeError, "query core: expected an int");
+            return -1;
+        }
+        qn->core = PyLong_AsLong(core);
         if (qn->core == -1 && PyErr_Occurred()) return -1;
         qn->blocks = qn->joined.n / 64 + 1;
         qn->pm = PyMem_Calloc(128 * (size_t)qn->blocks, sizeof(uint64_t));
@@ -366,7 +381,7 @@ typedef struct {
 static Py_ssize_t record_size(const char *rec, Py_ssize_t size) {
     if (size < (Py_ssize_t)sizeof(NameHead)) return -1;
     const NameHead *h = (const NameHead *)rec;
-    if (h->n_tok < 0 || h->n_join < 0 || h->n_tok > 100000 || h->n_join > 100000) return -1;
+    if (h->n_tok < 0 || h->n_join < 1 || h->n_tok > 100000 || h->n_join > 100000) return -1;
     Py_ssize_t fixed = (Py_ssize_t)sizeof(NameHead) + 16 * (Py_ssize_t)h->n_tok +
                        2 * (3 * (Py_ssize_t)h->n_tok + h->n_join);
     if (fixed > size) return -1;
@@ -755,6 +770,25 @@ static double name_logit(const Kernel *k, const double *v) {
 
 /* ------------------------------------------------------------- Python API */
 
+/* The arrays are checked once, when a kernel is made: a numpy array is made read-only
+   so that a later write (an accident: nothing in tripwire writes them) fails loudly
+   instead of feeding unchecked offsets to the kernel. Other buffers are left as they are. */
+static int make_read_only(PyObject *arr) {
+    PyObject *setflags = PyObject_GetAttrString(arr, "setflags");
+    if (setflags == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    PyObject *args = PyTuple_New(0), *kwargs = Py_BuildValue("{s:O}", "write", Py_False);
+    PyObject *result = args && kwargs ? PyObject_Call(setflags, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    Py_DECREF(setflags);
+    if (result == NULL) return -1;
+    Py_DECREF(result);
+    return 0;
+}
+
 /* Hold C-contiguous buffers of the named attributes of ``packed``, checking their types. */
 static int bind_arrays(PyObject *packed, const char *const *names, const char *const *formats,
                        int n, Py_buffer *views, int *n_views, const void **ptrs,
@@ -762,21 +796,31 @@ static int bind_arrays(PyObject *packed, const char *const *names, const char *c
     for (int a = 0; a < n; a++) {
         PyObject *arr = PyObject_GetAttrString(packed, names[a]);
         if (arr == NULL) return -1;
-        int rc = PyObject_GetBuffer(arr, &views[a], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT);
+        if (make_read_only(arr) < 0) {
+            Py_DECREF(arr);
+            return -1;
+        }
+        Py_buffer *view = &views[*n_views];
+        int rc = PyObject_GetBuffer(arr, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT);
         Py_DECREF(arr); /* the view holds its own reference */
         if (rc < 0) return -1;
         (*n_views)++;
-        const char *fmt = views[a].format ? views[a].format : "B";
+        const char *fmt = view->format ? view->format : "B";
         if (fmt[0] == '<' || fmt[0] == '=' || fmt[0] == '@') fmt++;
         int ok = strcmp(fmt, formats[a]) == 0 ||
-                 (formats[a][0] == 'q' && strcmp(fmt, "l") == 0 && sizeof(long) == 8);
-        if (!ok || views[a].itemsize <= 0) {
+                 (formats[a][0] == 'q' && strcmp(fmt, "l") == 0 && sizeof(long) == 8) ||
+                 (formats[a][0] == 'i' && strcmp(fmt, "l") == 0 && sizeof(long) == 4);
+        if (!ok || view->itemsize <= 0) {
             PyErr_Format(PyExc_TypeError, "packed.%s: wrong element type %s (want %s)",
                          names[a], fmt, formats[a]);
             return -1;
         }
-        ptrs[a] = views[a].buf;
-        lens[a] = views[a].len / views[a].itemsize;
+        if ((uintptr_t)view->buf % (uintptr_t)view->itemsize) {
+            PyErr_Format(PyExc_ValueError, "packed.%s: not aligned", names[a]);
+            return -1;
+        }
+        ptrs[a] = view->buf;
+        lens[a] = view->len / view->itemsize;
     }
     return 0;
 }
@@ -785,8 +829,8 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
     PyObject *packed, *weights;
     static char *kwlist[] = {"packed", "weights", NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO", kwlist, &packed, &weights)) return -1;
-    if (self->packed != NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "kernel already initialised");
+    if (self->packed != NULL || self->n_views != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "kernel already initialised (or failed to be)");
         return -1;
     }
     static const char *const names[2] = {"blob", "name_off"};
@@ -805,7 +849,8 @@ static int Kernel_init(Kernel *self, PyObject *args, PyObject *kwds) {
     }
     for (Py_ssize_t row = 0; row < self->n_names; row++) {
         int64_t at = self->name_off[row], end = self->name_off[row + 1];
-        if (at % 8 || end < at || record_size(self->blob + at, (Py_ssize_t)(end - at)) < 0) {
+        if (at % 8 || end < at || end > lens[0] ||
+            record_size(self->blob + at, (Py_ssize_t)(end - at)) < 0) {
             PyErr_Format(PyExc_ValueError, "packed: name record %zd is malformed", row);
             return -1;
         }
@@ -956,7 +1001,8 @@ static PyObject *Kernel_best(Kernel *self, PyObject *args) {
     double min_logit;
     if (self->packed == NULL) return PyErr_Format(PyExc_RuntimeError, "kernel not initialised");
     if (!PyArg_ParseTuple(args, "OOd", &names, &candidates, &min_logit)) return NULL;
-    PyObject *cands = PySequence_Fast(candidates, "candidates: expected a sequence");
+    /* tuples of our own: no code run below can change what we read */
+    PyObject *cands = PySequence_Tuple(candidates);
     if (cands == NULL) return NULL;
     Query q;
     PyObject *out = NULL;
@@ -967,17 +1013,22 @@ static PyObject *Kernel_best(Kernel *self, PyObject *args) {
     }
     out = PyList_New(0);
     if (out == NULL) goto done;
-    Py_ssize_t n = PySequence_Fast_GET_SIZE(cands);
+    Py_ssize_t n = PyTuple_GET_SIZE(cands);
     for (Py_ssize_t c = 0; c < n; c++) {
-        PyObject *rows = PySequence_Fast(PySequence_Fast_GET_ITEM(cands, c),
-                                         "candidate: expected a sequence of rows");
+        PyObject *rows = PySequence_Tuple(PyTuple_GET_ITEM(cands, c));
         if (rows == NULL) goto fail;
-        Py_ssize_t nr = PySequence_Fast_GET_SIZE(rows);
+        Py_ssize_t nr = PyTuple_GET_SIZE(rows);
         double best = 0.0, v[N_NAME], best_v[N_NAME];
         Py_ssize_t best_qi = -1, best_ni = -1;
         for (Py_ssize_t qi = 0; qi < q.count; qi++) {
             for (Py_ssize_t ni = 0; ni < nr; ni++) {
-                Py_ssize_t row = PyLong_AsSsize_t(PySequence_Fast_GET_ITEM(rows, ni));
+                PyObject *row_obj = PyTuple_GET_ITEM(rows, ni);
+                if (!PyLong_CheckExact(row_obj)) {
+                    PyErr_SetString(PyExc_TypeError, "candidate rows: expected ints");
+                    Py_DECREF(rows);
+                    goto fail;
+                }
+                Py_ssize_t row = PyLong_AsSsize_t(row_obj);
                 if ((row == -1 && PyErr_Occurred()) || check_row(self, row) < 0 ||
                     compare(self, &q.names[qi], row, v, NULL) < 0) {
                     Py_DECREF(rows);
@@ -1097,12 +1148,20 @@ static uint64_t signature(Str s) {
     return sig;
 }
 
+/* n + 1 offsets from 0 to ``total``, never decreasing. */
+static int offsets_ok(const int64_t *off, Py_ssize_t n, Py_ssize_t total) {
+    if (off[0] != 0 || off[n] != total) return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (off[i + 1] < off[i]) return 0;
+    return 1;
+}
+
 static int Retriever_init(Retriever *self, PyObject *args, PyObject *kwds) {
     PyObject *packed;
     static char *kwlist[] = {"packed", NULL};
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O", kwlist, &packed)) return -1;
-    if (self->packed != NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "retriever already initialised");
+    if (self->packed != NULL || self->n_views != 0) {
+        PyErr_SetString(PyExc_RuntimeError, "retriever already initialised (or failed to be)");
         return -1;
     }
     static const char *const names[N_RETRIEVAL] = {
@@ -1142,11 +1201,33 @@ static int Retriever_init(Retriever *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "packed retrieval: inconsistent array lengths");
         return -1;
     }
-    if (self->col_ptr[self->n_cols] != lens[1] || self->year_off[self->n_targets] != lens[10] ||
-        self->word_off[self->n_words] != lens[11] || self->word_row_off[self->n_words] != lens[14]) {
+    if (!offsets_ok(self->col_ptr, self->n_cols, lens[1]) ||
+        !offsets_ok(self->year_off, self->n_targets, lens[10]) ||
+        !offsets_ok(self->word_off, self->n_words, lens[11]) ||
+        !offsets_ok(self->word_row_off, self->n_words, lens[14])) {
         PyErr_SetString(PyExc_ValueError, "packed retrieval: offsets do not match the arrays");
         return -1;
     }
+    for (Py_ssize_t w = 0; w < self->n_words; w++)
+        if (self->word_off[w + 1] - self->word_off[w] > 255) {
+            PyErr_SetString(PyExc_ValueError, "packed retrieval: word too long");
+            return -1;
+        }
+    for (Py_ssize_t c = 0; c < self->n_cols; c++)
+        if (!(self->gram_idf[c] > 0.0f) || !isfinite(self->gram_idf[c])) {
+            PyErr_SetString(PyExc_ValueError, "packed retrieval: trigram weight not positive");
+            return -1;
+        }
+    for (Py_ssize_t i = 0; i < lens[2]; i++) /* a zero would make a touched row look new */
+        if (!(self->col_vals[i] > 0.0f) || !isfinite(self->col_vals[i])) {
+            PyErr_SetString(PyExc_ValueError, "packed retrieval: matrix value not positive");
+            return -1;
+        }
+    for (Py_ssize_t i = 0; i < self->n_names; i++)
+        if (self->name_group[i] < 0 || self->name_group[i] > 7) {
+            PyErr_SetString(PyExc_ValueError, "packed retrieval: schema group out of range");
+            return -1;
+        }
     for (Py_ssize_t i = 0; i < lens[14]; i++)
         if (self->word_rows[i] < 0 || self->word_rows[i] >= self->n_names) {
             PyErr_SetString(PyExc_ValueError, "packed retrieval: word row out of range");
@@ -1342,6 +1423,11 @@ PyDoc_STRVAR(rank_doc,
              "Adds to ``found`` ({target: (score, rows)}) the parties of the best trigram\n"
              "matches of the query names (spaced skeleton texts), as CandidateIndex.candidates.");
 
+/* A party already in ``found`` and how many more rows it takes. */
+typedef struct {
+    int32_t target, room;
+} Prefound;
+
 /* What rank() does to ``found``: add a party with its first row, or give it one more. */
 typedef struct {
     int32_t target, row;
@@ -1359,16 +1445,56 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
         return NULL;
     if (limit < 0 || per_target < 0)
         return PyErr_Format(PyExc_ValueError, "limit and names_per_target must be >= 0");
-    PyObject *seq = PySequence_Fast(texts, "texts: expected a sequence of str");
+    if (limit > self->n_names) limit = self->n_names; /* no more parties than names */
+    if (per_target > self->n_names) per_target = self->n_names;
+    /* Everything that may fail or run Python code comes first, while no scratch is in
+       use: the texts, and the parties already found with the rows each may still take. */
+    PyObject *seq = PySequence_Tuple(texts);
     if (seq == NULL) return NULL;
-    Py_ssize_t n_total = 0, n_texts = PySequence_Fast_GET_SIZE(seq);
-    Py_ssize_t n_marked = 0;
+    Py_ssize_t n_total = 0, n_texts = PyTuple_GET_SIZE(seq);
+    Py_ssize_t n_marked = 0, n_prefound = 0;
+    Prefound *prefound = NULL;
     for (Py_ssize_t q = 0; q < n_texts; q++) {
         Str text;
-        if (ascii_str(PySequence_Fast_GET_ITEM(seq, q), &text, "query text") < 0) {
+        if (ascii_str(PyTuple_GET_ITEM(seq, q), &text, "query text") < 0) {
             Py_DECREF(seq);
-            goto clear;
+            return NULL;
         }
+    }
+    prefound = PyMem_Malloc(sizeof(Prefound) * (size_t)(PyDict_GET_SIZE(found) + 1));
+    if (prefound == NULL) {
+        Py_DECREF(seq);
+        return PyErr_NoMemory();
+    }
+    {
+        Py_ssize_t pos = 0;
+        PyObject *key, *value;
+        while (PyDict_Next(found, &pos, &key, &value)) {
+            int overflow = 0;
+            long t = PyLong_CheckExact(key) ? PyLong_AsLongAndOverflow(key, &overflow) : -1;
+            PyObject *rows = PyTuple_Check(value) && PyTuple_GET_SIZE(value) == 2
+                                 ? PyTuple_GET_ITEM(value, 1)
+                                 : NULL;
+            double score = rows && PyFloat_CheckExact(PyTuple_GET_ITEM(value, 0))
+                               ? PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(value, 0))
+                               : -1.0;
+            if (overflow || t < 0 || t >= self->n_targets || rows == NULL ||
+                !PyList_Check(rows) || score < 0.0) {
+                PyMem_Free(prefound);
+                Py_DECREF(seq);
+                return PyErr_Format(PyExc_TypeError,
+                                    "found: expected {party: (float score, [rows])}");
+            }
+            prefound[n_prefound].target = (int32_t)t;
+            /* a party with all its names (an identifier hit) takes no more */
+            prefound[n_prefound].room =
+                score < 1.0 ? (int32_t)(per_target - PyList_GET_SIZE(rows)) : 0;
+            n_prefound++;
+        }
+    }
+    for (Py_ssize_t q = 0; q < n_texts; q++) {
+        Str text;
+        ascii_str(PyTuple_GET_ITEM(seq, q), &text, "query text"); /* checked above */
         if (n_texts == 1) { /* one name: its scores are the scores */
             n_total = score_text(self, text, self->total, self->touched_total);
             break;
@@ -1431,31 +1557,11 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
         goto clear;
     }
     Py_ssize_t n_plan = 0;
-    {
-        Py_ssize_t pos = 0;
-        PyObject *key, *value;
-        while (PyDict_Next(found, &pos, &key, &value)) { /* no allocation in here */
-            long t = PyLong_AsLong(key);
-            if (t == -1 && PyErr_Occurred()) goto clear_plan;
-            if (t < 0 || t >= self->n_targets) {
-                PyErr_SetString(PyExc_ValueError, "found: target out of range");
-                goto clear_plan;
-            }
-            PyObject *rows = PyTuple_Check(value) && PyTuple_GET_SIZE(value) == 2
-                                 ? PyTuple_GET_ITEM(value, 1)
-                                 : NULL;
-            double score = rows && PyFloat_Check(PyTuple_GET_ITEM(value, 0))
-                               ? PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(value, 0))
-                               : -1.0;
-            if (rows == NULL || !PyList_Check(rows) || score < 0.0) {
-                PyErr_SetString(PyExc_TypeError, "found: expected (float score, [rows]) values");
-                goto clear_plan;
-            }
-            if (!self->marked[t]) self->marks[n_marked++] = (int32_t)t;
-            self->marked[t] = 1;
-            /* a party with all its names (an identifier hit) takes no more */
-            self->room[t] = score < 1.0 ? (int32_t)(per_target - PyList_GET_SIZE(rows)) : 0;
-        }
+    for (Py_ssize_t i = 0; i < n_prefound; i++) {
+        int32_t t = prefound[i].target;
+        if (!self->marked[t]) self->marks[n_marked++] = t;
+        self->marked[t] = 1;
+        self->room[t] = prefound[i].room;
     }
     Py_ssize_t added = 0, born = 0;
     for (Py_ssize_t e = 0; e < size; e++) {
@@ -1502,10 +1608,12 @@ static PyObject *Retriever_rank(Retriever *self, PyObject *args) {
         if (rc < 0) goto clear_plan;
     }
     PyMem_Free(plan);
+    PyMem_Free(prefound);
     Py_RETURN_NONE;
 clear_plan:
     PyMem_Free(plan);
 clear: /* an error part-way: leave the scratch clean for the next call */
+    PyMem_Free(prefound);
     for (Py_ssize_t i = 0; i < n_marked; i++) self->marked[self->marks[i]] = 0;
     for (Py_ssize_t i = 0; i < self->n_names; i++) {
         self->cur[i] = 0.0f;
@@ -1579,8 +1687,8 @@ static int hit_cmp(const void *x, const void *y) {
 PyDoc_STRVAR(typo_doc,
              "typo(words, group_bits, limit) -> [(target, rows)]\n\n"
              "Parties whose names have words two edits or less from the query's words (the\n"
-             "query's skeleton words of four letters or more, same first letter), as\n"
-             "CandidateIndex._typo_candidates.");
+             "query's skeleton words of four letters or more, same first letter): for each\n"
+             "word its ten closest words, and the names holding the most of them first.");
 
 static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
     PyObject *words;
@@ -1588,14 +1696,18 @@ static PyObject *Retriever_typo(Retriever *self, PyObject *args) {
     Py_ssize_t limit;
     if (self->packed == NULL) return PyErr_Format(PyExc_RuntimeError, "retriever not initialised");
     if (!PyArg_ParseTuple(args, "Oln", &words, &group_bits, &limit)) return NULL;
-    PyObject *seq = PySequence_Fast(words, "words: expected a sequence of str");
+    PyObject *seq = PySequence_Tuple(words);
     if (seq == NULL) return NULL;
     Py_ssize_t n_touched = 0;
     PyObject *out = NULL;
     Hit *ranked = NULL;
-    for (Py_ssize_t q = 0; q < PySequence_Fast_GET_SIZE(seq); q++) {
+    for (Py_ssize_t q = 0; q < PyTuple_GET_SIZE(seq); q++) { /* checked before any scratch use */
         Str token;
-        if (ascii_str(PySequence_Fast_GET_ITEM(seq, q), &token, "query word") < 0) goto done;
+        if (ascii_str(PyTuple_GET_ITEM(seq, q), &token, "query word") < 0) goto done;
+    }
+    for (Py_ssize_t q = 0; q < PyTuple_GET_SIZE(seq); q++) {
+        Str token;
+        ascii_str(PyTuple_GET_ITEM(seq, q), &token, "query word");
         if (token.n == 0) continue;
         uint64_t sig = signature(token);
         unsigned char first = (unsigned char)token.s[0] & 127;

@@ -28,6 +28,7 @@ from tripwire.screening.names import (
     Rarity,
     compare_names,
     prepare_query,
+    total,
 )
 from tripwire.screening.query import Query
 from tripwire.screening.targets import Target
@@ -88,7 +89,7 @@ def score_pair(
         for ni, (_text, l_side, kind) in enumerate(names):
             comparison = compare_names(q_side, l_side, target.schema, rarity)
             vector = name_vector(comparison, kind)
-            logit = float(sum(w * v for w, v in zip(name_weights, vector, strict=True)))
+            logit = total(float(w) * v for w, v in zip(name_weights, vector, strict=True))
             if best is None or logit > best[0]:
                 best = (logit, qi, ni, comparison, vector)
     assert best is not None, "a target always has names and a query always has tokens"
@@ -136,8 +137,8 @@ def max_other_logit(model: ScoringModel, query: Query) -> float:
         (GROUP_COUNTRY, bool(query.countries)),
         (GROUP_IDENTIFIER, bool(query.identifiers)),
     )
-    total = 0.0
+    most = 0.0
     for columns, given in groups:
         if given:
-            total += max(0.0, *(float(weights[c]) for c in columns))
-    return total
+            most += max(0.0, *(float(weights[c]) for c in columns))
+    return most
