@@ -261,11 +261,11 @@ class Screener:
             packed, [rows for _t, _r, rows in found], self._min_logit(query, cutoff)
         )
         kept: list[tuple[float, str, int, int, int, list[float], dict[str, str]]] = []
-        for position, _logit, qi, ni, vector in best:
+        for position, name_logit, qi, ni, vector in best:
             t_index, _retrieval, rows = found[position]
             target = index.targets[t_index]
             full, compared = complete(query, target, vector)
-            score = model.probability(full)
+            score = model.probability_from(name_logit, full[len(vector) :])
             if score >= cutoff:
                 kept.append((score, target.entity_id, t_index, qi, rows[ni], full, compared))
         kept.sort(key=lambda k: (-k[0], k[1]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
@@ -64,9 +65,22 @@ class ScoringModel:
         }
         path.write_text(json.dumps(data, indent=2) + "\n")
 
-    def probability(self, vector: NDArray[np.float64] | list[float]) -> float:
-        logit = self.bias
-        for weight, value in zip(self._weights, vector, strict=True):
+    def probability(self, vector: NDArray[np.float64] | Sequence[float]) -> float:
+        values = [float(v) for v in vector]
+        return self.probability_from(self.name_logit(values[:N_NAME]), values[N_NAME:])
+
+    def name_logit(self, name_features: Sequence[float]) -> float:
+        """The name features' part of the log-odds, summed left to right from zero as the
+        compiled kernel sums it (so both give the same bits)."""
+        logit = 0.0
+        for weight, value in zip(self._weights[:N_NAME], name_features, strict=True):
+            logit += weight * value
+        return logit
+
+    def probability_from(self, name_logit: float, others: Sequence[float]) -> float:
+        """The score from the name log-odds and the other features' values."""
+        logit = self.bias + name_logit
+        for weight, value in zip(self._weights[N_NAME:], others, strict=True):
             logit += weight * value
         return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 

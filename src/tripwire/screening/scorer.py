@@ -28,7 +28,6 @@ from tripwire.screening.names import (
     Rarity,
     compare_names,
     prepare_query,
-    total,
 )
 from tripwire.screening.query import Query
 from tripwire.screening.targets import Target
@@ -82,14 +81,13 @@ def score_pair(
     query's names (``prepared``, one per ``query.tokens``), so that per-pair work is
     only what depends on both sides.
     """
-    name_weights = model.name_weights
     sides = prepared or [prepare_query(t, rarity) for t in query.tokens]
     best: tuple[float, int, int, NameComparison, list[float]] | None = None
     for qi, q_side in enumerate(sides):
         for ni, (_text, l_side, kind) in enumerate(names):
             comparison = compare_names(q_side, l_side, target.schema, rarity)
             vector = name_vector(comparison, kind)
-            logit = total(float(w) * v for w, v in zip(name_weights, vector, strict=True))
+            logit = model.name_logit(vector)
             if best is None or logit > best[0]:
                 best = (logit, qi, ni, comparison, vector)
     assert best is not None, "a target always has names and a query always has tokens"
