@@ -76,7 +76,7 @@ def test_name_features_equal_reference(un_screener: Screener, bench_queries: lis
                         compare_names(prepared, index.name_prepared[row], schema, index.rarity),
                         index.name_kind[row],
                     )
-                    assert list(un_screener.kernel.compare(packed, row)) == reference, (
+                    assert list(un_screener.kernel.align(packed, row)[0]) == reference, (
                         query.names,
                         index.name_text[row],
                     )
@@ -142,16 +142,16 @@ def test_kernel_and_screener_survive_pickling(un_screener: Screener) -> None:
     assert clone.screen(query) == expected
     kernel = pickle.loads(pickle.dumps(un_screener.kernel))
     packed = pack_query(un_screener.prepare(query)[0], un_screener.index.packed)
-    assert kernel.compare(packed, 0) == un_screener.kernel.compare(packed, 0)
+    assert kernel.align(packed, 0) == un_screener.kernel.align(packed, 0)
 
 
 def test_kernel_rejects_bad_arrays_and_rows(un_screener: Screener) -> None:
     index = un_screener.index
     packed = pack_query(un_screener.prepare(Query.create("Usama"))[0], index.packed)
     with pytest.raises(IndexError, match="out of range"):
-        un_screener.kernel.compare(packed, len(index.name_text))
+        un_screener.kernel.align(packed, len(index.name_text))
     with pytest.raises(TypeError, match="ASCII"):
-        un_screener.kernel.compare((("усама",), ("usama",), ("sm",), (1.0,), "usama", -1), 0)
+        un_screener.kernel.align((("усама",), ("usama",), ("sm",), (1.0,), "usama", -1), 0)
 
     class Retyped:
         blob = index.packed.blob.astype(np.float32)
@@ -245,7 +245,7 @@ def test_kernel_arguments_are_checked(un_screener: Screener) -> None:
     with pytest.raises(TypeError, match="found"):
         retriever.rank([" abu "], 15, 20, 3, -1, {"1": (0.5, [])})
     with pytest.raises(TypeError, match="float"):
-        kernel.compare((("abu",), ("abu",), ("ab",), (1,), "abu", -1), 0)
+        kernel.align((("abu",), ("abu",), ("ab",), (1,), "abu", -1), 0)
     with pytest.raises(TypeError, match="ints"):
         kernel.best(
             [pack_query(un_screener.prepare(Query.create("Abu"))[0], un_screener.index.packed)],

@@ -59,36 +59,8 @@ static void *buf_get(Buf *b, size_t size) {
 
 /* ------------------------------------------------------- string distances */
 
-/* Optimal string alignment distance (adjacent transposition = one edit), as rapidfuzz's OSA. */
-static Py_ssize_t osa(Str a, Str b, Buf *scratch) {
-    if (a.n == 0) return b.n;
-    if (b.n == 0) return a.n;
-    Py_ssize_t w = b.n + 1;
-    Py_ssize_t *rows = buf_get(scratch, sizeof(Py_ssize_t) * (size_t)(3 * w));
-    if (rows == NULL) return -1;
-    Py_ssize_t *two = rows, *one = rows + w, *cur = rows + 2 * w;
-    for (Py_ssize_t j = 0; j < w; j++) one[j] = j;
-    for (Py_ssize_t i = 1; i <= a.n; i++) {
-        cur[0] = i;
-        for (Py_ssize_t j = 1; j <= b.n; j++) {
-            Py_ssize_t cost = a.s[i - 1] == b.s[j - 1] ? 0 : 1;
-            Py_ssize_t d = one[j] + 1;
-            if (cur[j - 1] + 1 < d) d = cur[j - 1] + 1;
-            if (one[j - 1] + cost < d) d = one[j - 1] + cost;
-            if (i > 1 && j > 1 && a.s[i - 1] == b.s[j - 2] && a.s[i - 2] == b.s[j - 1] &&
-                two[j - 2] + 1 < d)
-                d = two[j - 2] + 1;
-            cur[j] = d;
-        }
-        Py_ssize_t *t = two;
-        two = one;
-        one = cur;
-        cur = t;
-    }
-    return one[b.n];
-}
-
-/* OSA distance of two short strings, or max_d + 1 once it must exceed max_d. */
+/* OSA distance (adjacent transposition = one edit, as rapidfuzz's OSA), or max_d + 1 once it
+   must exceed max_d (a bound of a.n + b.n never cuts). */
 static Py_ssize_t osa_bounded(Str a, Str b, Py_ssize_t max_d, Buf *scratch) {
     Py_ssize_t diff = a.n > b.n ? a.n - b.n : b.n - a.n;
     if (diff > max_d) return max_d + 1;
@@ -518,7 +490,7 @@ static double joined_pair(const Kernel *k, const Side *one, Py_ssize_t i, const 
     Str stwo = {buf, sf.n + ss.n};
     if (str_eq(sone, stwo)) return 0.95;
     Py_ssize_t longest = sone.n > stwo.n ? sone.n : stwo.n;
-    Py_ssize_t d = osa(sone, stwo, scratch);
+    Py_ssize_t d = osa_bounded(sone, stwo, sone.n + stwo.n, scratch);
     if (d < 0) return -1.0;
     return 0.95 * (1.0 - (double)d / (double)longest);
 }
@@ -915,25 +887,6 @@ static PyObject *vector_tuple(const double *v) {
     return t;
 }
 
-PyDoc_STRVAR(compare_doc, "compare(query_name, row) -> the 12 name features of one pair.");
-
-static PyObject *Kernel_compare(Kernel *self, PyObject *args) {
-    PyObject *name;
-    Py_ssize_t row;
-    if (self->packed == NULL) return PyErr_Format(PyExc_RuntimeError, "kernel not initialised");
-    if (!PyArg_ParseTuple(args, "On", &name, &row)) return NULL;
-    if (check_row(self, row) < 0) return NULL;
-    PyObject *one = PyTuple_Pack(1, name);
-    if (one == NULL) return NULL;
-    Query q;
-    PyObject *result = NULL;
-    double v[N_NAME];
-    if (query_parse(one, &q) == 0 && compare(self, &q.names[0], row, v, NULL) == 0) result = vector_tuple(v);
-    query_free(&q);
-    Py_DECREF(one);
-    return result;
-}
-
 PyDoc_STRVAR(align_doc,
              "align(query_name, row) -> (features, pairs)\n\n"
              "The name features and the aligned pairs of one comparison, each pair as\n"
@@ -1064,7 +1017,6 @@ done:
 }
 
 static PyMethodDef Kernel_methods[] = {
-    {"compare", (PyCFunction)Kernel_compare, METH_VARARGS, compare_doc},
     {"best", (PyCFunction)Kernel_best, METH_VARARGS, best_doc},
     {"align", (PyCFunction)Kernel_align, METH_VARARGS, align_doc},
     {"__reduce__", (PyCFunction)Kernel_reduce, METH_NOARGS, NULL},
@@ -1922,7 +1874,7 @@ static PyObject *py_osa(PyObject *mod, PyObject *args) {
     if (ascii_str(a, &x, "a") < 0 || ascii_str(b, &y, "b") < 0) return NULL;
     Buf scratch = {NULL, 0};
     Pattern pattern;
-    Py_ssize_t d = pattern_init(&pattern, x) ? osa_bits(&pattern, y) : osa(x, y, &scratch);
+    Py_ssize_t d = pattern_init(&pattern, x) ? osa_bits(&pattern, y) : osa_bounded(x, y, x.n + y.n, &scratch);
     PyMem_Free(scratch.p);
     if (d < 0) return PyErr_NoMemory();
     return PyLong_FromSsize_t(d);
